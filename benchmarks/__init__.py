@@ -1,0 +1,1 @@
+"""pytest-benchmark suite of latentnav: throughput, memory and probe speed, as ratios measured in one run."""

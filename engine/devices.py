@@ -1,0 +1,26 @@
+"""Choosing the torch device: ``auto`` takes CUDA when a GPU is visible, else the CPU."""
+
+import torch
+
+from models.errors import LatentnavError
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """The device for ``auto``, ``cpu`` or ``cuda``; ``cuda`` without a visible GPU is an error."""
+    if name not in DEVICE_CHOICES:
+        raise LatentnavError(f"--device {name!r} is unknown; choose auto, cpu or cuda")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise LatentnavError("--device cuda was asked for but no CUDA GPU is visible; use --device cpu or --device auto")
+    return torch.device(name)
+
+
+def describe_device(device: torch.device) -> str:
+    """Human-readable device name, e.g. ``cuda:0 (NVIDIA H100)`` or ``cpu (2 threads)``."""
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
+    return f"cpu ({torch.get_num_threads()} threads)"

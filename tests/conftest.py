@@ -1,0 +1,43 @@
+"""Shared fixtures: a small trained checkpoint, a CLI runner that captures exit status and stderr."""
+
+import os
+
+import pytest
+import torch
+
+os.environ.setdefault("TQDM_DISABLE", "1")
+torch.set_num_threads(2)
+
+
+@pytest.fixture(scope="session")
+def digits_ckpt(tmp_path_factory):
+    """A seed-architecture checkpoint trained briefly on digits (good enough to classify, ~1 s)."""
+    from engine.pipeline import run_train
+    from models.training import TrainConfig
+
+    path = tmp_path_factory.mktemp("ckpt") / "ae.pth"
+    run_train(TrainConfig(epochs=15), path, device="cpu", progress=False)
+    return path
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run ``latentnav`` in-process: ``code, out, err = cli("train", "--out", ...)``."""
+    from engine.cli import main
+
+    def run(*argv):
+        code = main([str(a) for a in argv])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def assert_one_error_line(code, err, *fragments):
+    """Exit 2 with exactly one ``latentnav: error:`` line that contains every fragment, no traceback."""
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert code == 2, err
+    assert len(lines) == 1 and lines[0].startswith("latentnav: error: "), err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
