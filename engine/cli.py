@@ -43,7 +43,65 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--overwrite", action="store_true", help="replace an existing checkpoint")
     _add_data_options(train)
     train.set_defaults(handler=_train)
+
+    trav = sub.add_parser("traverse", help="decode every dimension x step x input into a resumable zarr store")
+    trav.add_argument("--checkpoint", required=True, help="CKPT.pth (ours, the article's state_dict, or --model-class)")
+    trav.add_argument("--model-class", default=None, help="module:Class of your own model")
+    trav.add_argument("--dataset", required=True, help="digits | mnist | shapes")
+    trav.add_argument("--split", default="test", help="train | test (default test)")
+    which = trav.add_mutually_exclusive_group()
+    which.add_argument("--inputs", type=_int_list, default=None, help="dataset indices, e.g. 12,19")
+    which.add_argument("--limit", type=int, default=None, help="the first N inputs (default all)")
+    trav.add_argument("--range-mode", default="fixed", help="fixed | sigma | minmax | quantile (default fixed)")
+    trav.add_argument("--low", type=float, default=-3.0, help="fixed mode: first value (default -3)")
+    trav.add_argument("--high", type=float, default=3.0, help="fixed mode: last value (default 3)")
+    trav.add_argument("--steps", type=int, default=10, help="values per dimension (default 10)")
+    trav.add_argument("--sigma-k", type=float, default=3.0, help="sigma mode: mean +- k std (default 3)")
+    trav.add_argument("--quantiles", type=_float_pair, default=(0.05, 0.95), help="quantile mode: LOW,HIGH")
+    trav.add_argument("--relative", action="store_true", help="add the values to z[d] instead of setting z[d]")
+    trav.add_argument("--dims", type=_int_list, default=None, help="dimensions to traverse, e.g. 0,3,7 (default all)")
+    trav.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    trav.add_argument("--chunk-size", default="auto", help="inputs per store chunk: auto or N")
+    trav.add_argument("--memory-budget", type=_bytes, default=None, help="host working set for auto chunks, e.g. 512M")
+    trav.add_argument("--threads", type=int, default=None, help="torch threads for decoding (default cores - 1 on CPU)")
+    trav.add_argument("--dtype", default="uint8", help="uint8 (round(255 x), default) | float32")
+    trav.add_argument("--out", required=True, help="store directory RUN.zarr (resumed if it exists)")
+    trav.add_argument("--overwrite", action="store_true", help="replace a store made with another configuration")
+    _add_data_options(trav)
+    trav.set_defaults(handler=_traverse)
+
+    figs = sub.add_parser("figures", help="the article's strip, grid and a GIF per input, from a store")
+    figs.add_argument("--store", required=True, help="RUN.zarr written by traverse")
+    figs.add_argument("--inputs", type=_int_list, default=None, help="dataset indices (default the first two stored)")
+    figs.add_argument("--dim", type=int, default=None, help="0-based dimension of the strip (default 7, the article's)")
+    figs.add_argument("--title", default=None, help="title of the grid (default the article's)")
+    figs.add_argument("--out", required=True, help="directory for the PNG and GIF files")
+    figs.set_defaults(handler=_figures)
     return parser
+
+
+def _int_list(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 12,19, got {text!r}") from None
+
+
+def _float_pair(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected two numbers LOW,HIGH such as 0.05,0.95, got {text!r}") from None
+    return low, high
+
+
+def _bytes(text: str) -> int:
+    units = {"K": 2**10, "M": 2**20, "G": 2**30}
+    number, unit = (text[:-1], units[text[-1].upper()]) if text and text[-1].upper() in units else (text, 2**20)
+    try:
+        return int(float(number) * unit)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a size such as 512M or 2G, got {text!r}") from None
 
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
@@ -68,6 +126,45 @@ def _print_training(result) -> None:
     how = "reused existing checkpoint" if result.reused else f"trained in {result.seconds:.1f} s on {result.device}"
     print(f"{how}; test accuracy {test.get('accuracy', float('nan')):.4f}, "
           f"test reconstruction BCE {test.get('recon_bce', float('nan')):.4f}, MSE {test.get('recon_mse', float('nan')):.5f}")
+
+
+def _traverse(args) -> None:
+    from engine.grid import GridConfig
+    from engine.traverse_run import TraverseConfig, run_traverse
+
+    if args.chunk_size == "auto":
+        chunk = None
+    else:
+        try:
+            chunk = int(args.chunk_size)
+        except ValueError:
+            raise LatentnavError(f"--chunk-size must be auto or a whole number, got {args.chunk_size!r}") from None
+    grid = GridConfig(mode=args.range_mode, low=args.low, high=args.high, steps=args.steps, sigma_k=args.sigma_k,
+                      q_low=args.quantiles[0], q_high=args.quantiles[1], relative=args.relative)
+    config = TraverseConfig(grid=grid, inputs=args.inputs, limit=args.limit, dims=args.dims, dtype=args.dtype,
+                            chunk_size=chunk, memory_budget=args.memory_budget, torch_threads=args.threads)
+    result = run_traverse(args.checkpoint, args.dataset, args.out, config, split=args.split, device=args.device,
+                          overwrite=args.overwrite, data_dir=args.data_dir, download=args.download,
+                          model_class=args.model_class)
+    print(traverse_summary(result))
+
+
+def traverse_summary(r) -> str:
+    """The final summary line of a traversal."""
+    resumed = f", resumed: {r.chunks_computed} chunks left" if r.resumed else ""
+    return (f"traversed {r.n_inputs:,} inputs, {r.n_images:,} images ({r.images_computed:,} computed{resumed}) in "
+            f"{r.seconds:.2f} s, {r.images_per_second:,.0f} images/s on {r.device}; store {r.store}: "
+            f"{r.disk_bytes / 2**20:.1f} MiB on disk, compression {r.compression_ratio:.2f}x")
+
+
+def _figures(args) -> None:
+    from engine.figures import ARTICLE_GRID_TITLE
+    from engine.pipeline import run_figures
+
+    result = run_figures(args.store, args.out, inputs=list(args.inputs) if args.inputs else None, dim=args.dim,
+                         title=args.title or ARTICLE_GRID_TITLE)
+    for path in result.files:
+        print(path)
 
 
 def _demo(args) -> None:

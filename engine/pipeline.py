@@ -8,11 +8,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from engine.devices import describe_device, resolve_device
-from engine.paths import prepare_output_file
+from engine.figures import ARTICLE_GRID_TITLE, grid_figure, strip_figure, traversal_gif
+from engine.paths import prepare_output_dir, prepare_output_file
 from models.checkpoint import LoadedModel, load_checkpoint, save_checkpoint
 from models.datasets import load_dataset
+from models.errors import LatentnavError
 from models.training import TrainConfig, evaluate, train_model
+from store.traversal_store import TraversalStore
+
+ARTICLE_STRIP_DIM = 7  # the article's figure 1 traverses index 7 ("Dimension 8")
 
 
 @dataclass(frozen=True)
@@ -60,3 +67,61 @@ def model_summary(loaded: LoadedModel) -> str:
         f"{type(loaded.model).__name__} ({loaded.kind}): input {loaded.input_dim}, latent {loaded.latent_dim}, "
         f"classes {loaded.num_classes}, {n_params:,} parameters\n{loaded.model}"
     )
+
+
+@dataclass(frozen=True)
+class FiguresResult:
+    """Files written by :func:`run_figures`."""
+
+    files: list
+
+
+def store_positions(input_index: np.ndarray, wanted: list[int], location: str) -> list[int]:
+    """Positions in a store of dataset inputs ``wanted``; an input the store lacks is an error."""
+    where = {int(v): i for i, v in enumerate(input_index)}
+    missing = [i for i in wanted if i not in where]
+    if missing:
+        have = ", ".join(str(int(v)) for v in input_index[:8]) + (" ..." if len(input_index) > 8 else "")
+        raise LatentnavError(f"store {location} has no traversal of inputs {missing} (it has {have}); "
+                             f"traverse them with --inputs or --limit")
+    return [where[i] for i in wanted]
+
+
+def run_figures(store_path: str | Path, out: str | Path, inputs: list[int] | None = None, dim: int | None = None,
+                title: str = ARTICLE_GRID_TITLE) -> FiguresResult:
+    """Draw the article's figures for ``inputs`` (dataset indices; default the first two stored) from a store.
+
+    Per input: ``strip_input{i}_dim{d+1}.png`` (one dimension; default the article's index 7, else the first
+    traversed), ``grid_input{i}.png`` (every traversed dimension) and ``traversal_input{i}.gif``.
+    """
+    import matplotlib.pyplot as plt
+
+    store = TraversalStore.open(store_path)
+    out = prepare_output_dir(out)
+    done = store.done_flags()
+    index = store.group["input_index"][:]
+    wanted = list(inputs) if inputs else [int(v) for v in index[:2]]
+    positions = store_positions(index, wanted, str(store_path))
+    dims = store.dims
+    if dim is None:
+        dim = ARTICLE_STRIP_DIM if ARTICLE_STRIP_DIM in dims else dims[0]
+    if dim not in dims:
+        raise LatentnavError(f"--dim {dim} was not traversed in {store_path} (dims {dims}); pick one of those")
+    values = store.group["values"][:]
+    files = []
+    for input_id, pos in zip(wanted, positions):
+        if not done[pos // store.chunk_size]:
+            raise LatentnavError(f"input {input_id} is in an unfinished chunk of {store_path}; re-run traverse to finish it")
+        images = store.group["images"][pos]  # (D, S, H, W)
+        fig = strip_figure(images[dims.index(dim)], values[dim], dim)
+        files.append(_save(fig, out / f"strip_input{input_id}_dim{dim + 1}.png"))
+        fig = grid_figure(images, values, dims, title)
+        files.append(_save(fig, out / f"grid_input{input_id}.png"))
+        files.append(traversal_gif(images, out / f"traversal_input{input_id}.gif"))
+        plt.close("all")
+    return FiguresResult(files)
+
+
+def _save(fig, path: Path) -> Path:
+    fig.savefig(path, dpi=100)
+    return path

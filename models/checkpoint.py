@@ -67,9 +67,10 @@ class LoadedModel:
         return m.encode(x) if hasattr(m, "encode") else m.encoder(x)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Decoded images (..., input_dim) of codes (..., L)."""
+        """Decoded images (..., input_dim) of codes (..., L), flattened per image."""
         m = self.model
-        return m.decode(z) if hasattr(m, "decode") else m.decoder(z)
+        out = m.decode(z) if hasattr(m, "decode") else m.decoder(z)
+        return out.reshape(*z.shape[:-1], -1)
 
     def classify(self, z: torch.Tensor) -> torch.Tensor | None:
         """Class logits (..., num_classes) of codes (..., L), or None without a head."""

@@ -1,0 +1,108 @@
+"""The article's traversal figures, drawn from stored images (no recompute).
+
+- :func:`strip_figure`: one dimension, 1 x S panels titled with the value (one decimal), grey, axes off,
+  titled "Latent Traversal: Dimension d+1" (1-based in titles, as the article).
+- :func:`grid_figure`: every traversed dimension, D x S panels, rows labelled ``z[d]``, titled
+  "Latent Traversal for MNIST Autoencoder" (the article's title; pass another for other data).
+- :func:`traversal_gif`: frame s shows every dimension at step s as a mosaic, going up and back.
+"""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+ARTICLE_GRID_TITLE = "Latent Traversal for MNIST Autoencoder"
+
+
+def _as_float(images: np.ndarray) -> np.ndarray:
+    return images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images
+
+
+def strip_figure(images: np.ndarray, values: np.ndarray, dim: int) -> plt.Figure:
+    """The single-dimension strip.
+
+    Parameters
+    ----------
+    images : ndarray of shape (S, H, W)
+        Decoded images of one input with ``z[dim]`` at each step (uint8 or float in [0, 1]).
+    values : ndarray of shape (S,)
+        The values of the steps (panel titles).
+    dim : int
+        0-based dimension (the title shows ``dim + 1``).
+    """
+    steps = len(values)
+    fig, axes = plt.subplots(1, steps, figsize=(1.5 * steps, 2.0), squeeze=False)
+    for ax, img, val in zip(axes[0], _as_float(images), values):
+        ax.imshow(img, cmap="gray", vmin=0, vmax=1)
+        ax.set_title(f"{val:.1f}")
+        ax.axis("off")
+    fig.suptitle(f"Latent Traversal: Dimension {dim + 1}")
+    fig.tight_layout()
+    return fig
+
+
+def grid_figure(images: np.ndarray, values: np.ndarray, dims: list[int], title: str = ARTICLE_GRID_TITLE) -> plt.Figure:
+    """The all-dimensions grid.
+
+    Parameters
+    ----------
+    images : ndarray of shape (D, S, H, W)
+    values : ndarray of shape (L, S)
+        Traversal values of every latent dimension (columns are titled with row ``dims[0]``'s values).
+    dims : list of int
+        The D dimensions (row labels ``z[d]``).
+    title : str
+    """
+    n_dims, steps = images.shape[:2]
+    fig, axes = plt.subplots(n_dims, steps, figsize=(1.2 * steps, 1.2 * n_dims), squeeze=False)
+    pictures = _as_float(images)
+    for row, dim in enumerate(dims):
+        for col in range(steps):
+            ax = axes[row, col]
+            ax.imshow(pictures[row, col], cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if row == 0:
+                ax.set_title(f"{values[dim, col]:.1f}", fontsize=8)
+            if col == 0:
+                ax.set_ylabel(f"z[{dim}]", rotation=0, labelpad=18, fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / n_dims))
+    return fig
+
+
+def mosaic(images: np.ndarray, columns: int = 4, pad: int = 2) -> np.ndarray:
+    """Tile images (D, H, W) into one (rows*(H+pad)-pad, columns*(W+pad)-pad) picture, row-major."""
+    n, h, w = images.shape
+    rows = -(-n // columns)
+    out = np.zeros((rows * (h + pad) - pad, columns * (w + pad) - pad), dtype=images.dtype)
+    for i, img in enumerate(images):
+        r, c = divmod(i, columns)
+        out[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = img
+    return out
+
+
+def traversal_gif(images: np.ndarray, path: str | Path, scale: int = 4, frame_ms: int = 150) -> Path:
+    """Animate every dimension's traversal: frame s is the mosaic of all D dimensions at step s.
+
+    Parameters
+    ----------
+    images : ndarray of shape (D, S, H, W)
+    path : str or Path
+        GIF to write.
+    scale : int
+        Nearest-neighbour upscaling factor.
+    frame_ms : int
+        Duration of a frame.
+    """
+    pictures = images if images.dtype == np.uint8 else np.round(np.clip(images, 0, 1) * 255).astype(np.uint8)
+    steps = pictures.shape[1]
+    order = list(range(steps)) + list(range(steps - 2, 0, -1))  # up and back
+    frames = [Image.fromarray(np.kron(mosaic(pictures[:, s]), np.ones((scale, scale), np.uint8))) for s in order]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=frame_ms, loop=0)
+    return Path(path)

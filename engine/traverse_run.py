@@ -1,0 +1,232 @@
+"""The traversal job: checkpoint + dataset -> encoded latents -> chunked batched traversal -> zarr store.
+
+Chunks that are already done in the store are skipped, so re-running the same command resumes; the writer
+thread compresses and writes chunk k while chunk k+1 is decoded.
+"""
+
+import hashlib
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from engine.chunking import bytes_per_input, compute_in_batches, plan_chunk_size
+from engine.devices import describe_device, resolve_device
+from engine.grid import GridConfig, traversal_values
+from engine.traversal import DEFAULT_BLOCK_ROWS, NonFiniteDecoderOutput, reconstruct, traverse_chunk
+from models.checkpoint import LoadedModel, load_checkpoint
+from models.datasets import Dataset, load_dataset
+from models.errors import LatentnavError
+from store.traversal_store import StoreContents, TraversalStore
+from store.writer import ChunkWriter
+
+
+@dataclass(frozen=True)
+class TraverseConfig:
+    """What to traverse and how; validated on construction.
+
+    ``inputs`` (dataset indices) and ``limit`` (the first N) are exclusive; neither means every input.
+    ``dims`` None means every latent dimension. ``chunk_size`` None means planned from memory.
+    """
+
+    grid: GridConfig = GridConfig()
+    inputs: tuple[int, ...] | None = None
+    limit: int | None = None
+    dims: tuple[int, ...] | None = None
+    dtype: str = "uint8"
+    chunk_size: int | None = None
+    memory_budget: int | None = None
+    block_rows: int = DEFAULT_BLOCK_ROWS
+    torch_threads: int | None = None
+
+    def __post_init__(self):
+        if self.inputs is not None and self.limit is not None:
+            raise LatentnavError("--inputs and --limit exclude each other; give one")
+        if self.inputs is not None and len(self.inputs) == 0:
+            raise LatentnavError("--inputs is empty; give indices such as 12,19")
+        if self.limit is not None and self.limit < 1:
+            raise LatentnavError(f"--limit must be >= 1, got {self.limit}")
+        if self.dims is not None and (len(self.dims) == 0 or len(set(self.dims)) != len(self.dims)):
+            raise LatentnavError(f"--dims must list distinct dimensions, got {self.dims}")
+        if self.dtype not in ("uint8", "float32"):
+            raise LatentnavError(f"--dtype {self.dtype!r} is unknown; choose uint8 or float32")
+        if self.chunk_size is not None and self.chunk_size < 1:
+            raise LatentnavError(f"--chunk-size must be >= 1 or auto, got {self.chunk_size}")
+        if self.block_rows < 1:
+            raise LatentnavError(f"block_rows must be >= 1, got {self.block_rows}")
+        if self.torch_threads is not None and self.torch_threads < 1:
+            raise LatentnavError(f"--threads must be >= 1, got {self.torch_threads}")
+
+
+def decode_threads(device: torch.device, requested: int | None = None) -> int:
+    """Torch threads for decoding: on the CPU one core is left to the writer (zstd + zarr), measured best.
+
+    On 2 cores, 1 decode thread + the writer thread run end to end ~25 % faster than 2 decode threads
+    fighting the writer (benchmarks/test_traversal_throughput.py).
+    """
+    if requested is not None:
+        return requested
+    if device.type == "cuda":
+        return torch.get_num_threads()
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+@dataclass(frozen=True)
+class TraverseResult:
+    """Summary of a traversal run."""
+
+    store: str
+    n_inputs: int
+    n_images: int
+    images_computed: int
+    chunks_computed: int
+    seconds: float
+    device: str
+    disk_bytes: int
+    image_bytes: int
+    resumed: bool
+
+    @property
+    def images_per_second(self) -> float:
+        return self.images_computed / self.seconds if self.seconds > 0 else float("nan")
+
+    @property
+    def compression_ratio(self) -> float:
+        return self.image_bytes / self.disk_bytes if self.disk_bytes else float("nan")
+
+
+def select_inputs(data: Dataset, config: TraverseConfig) -> np.ndarray:
+    """Dataset indices (n,) int64 to traverse; out-of-range indices are an error."""
+    n = len(data)
+    if config.inputs is not None:
+        idx = np.asarray(config.inputs, dtype=np.int64)
+        bad = idx[(idx < 0) | (idx >= n)]
+        if len(bad):
+            raise LatentnavError(f"--inputs {bad.tolist()[:5]} out of range: {data.name} {data.split} has {n} inputs (0..{n - 1})")
+        return idx
+    return np.arange(n if config.limit is None else min(config.limit, n), dtype=np.int64)
+
+
+@torch.no_grad()
+def encode_inputs(model: LoadedModel, inputs: np.ndarray, device: torch.device, batch: int = 4096) -> np.ndarray:
+    """Latent codes (n, L) float32 of ``inputs`` (n, P); NaN/Inf codes are an error naming the inputs."""
+    parts = [model.encode(torch.from_numpy(inputs[i:i + batch]).to(device)).float().cpu() for i in range(0, len(inputs), batch)]
+    z = torch.cat(parts).numpy() if parts else np.zeros((0, model.latent_dim), np.float32)
+    bad = np.nonzero(~np.isfinite(z).all(axis=1))[0]
+    if len(bad):
+        raise LatentnavError(f"the encoder returned NaN or Inf for {len(bad)} inputs (positions {bad[:10].tolist()}); check the checkpoint")
+    return z
+
+
+def run_traverse(checkpoint: str | Path, dataset: str, out: str | Path, config: TraverseConfig = TraverseConfig(), *,
+                 split: str = "test", device: str = "auto", overwrite: bool = False, progress: bool = True,
+                 data_dir=None, download: bool = False, model_class: str | None = None,
+                 storage_options: dict | None = None) -> TraverseResult:
+    """Traverse ``dataset``'s inputs with the model of ``checkpoint`` into the store ``out`` (resuming it)."""
+    torch_device = resolve_device(device)
+    model = load_checkpoint(checkpoint, model_class=model_class)
+    data = load_dataset(dataset, split, data_dir=data_dir, download=download)
+    return traverse_dataset(model, data, out, config, device=torch_device, overwrite=overwrite, progress=progress,
+                            storage_options=storage_options)
+
+
+def traverse_dataset(model: LoadedModel, data: Dataset, out: str | Path, config: TraverseConfig = TraverseConfig(), *,
+                     device: torch.device = torch.device("cpu"), overwrite: bool = False, progress: bool = True,
+                     storage_options: dict | None = None) -> TraverseResult:
+    """Traverse the inputs of an in-memory ``data`` record with a loaded model into the store ``out``."""
+    torch_device = device
+    if data.inputs.shape[1] != model.input_dim:
+        raise LatentnavError(f"{dataset} images have {data.inputs.shape[1]} values but the model expects {model.input_dim}")
+    dims = _check_dims(config.dims, model.latent_dim)
+    index = select_inputs(data, config)
+    model.model.to(torch_device)
+    z_all = encode_inputs(model, data.inputs[index], torch_device)
+    stats = z_all if config.grid.mode == "fixed" else encode_inputs(model, data.inputs, torch_device)
+    values = traversal_values(config.grid, stats)
+    itemsize = 1 if config.dtype == "uint8" else 4
+    per_input = bytes_per_input(len(dims), config.grid.steps, model.input_dim, itemsize, model.latent_dim)
+    chunk = config.chunk_size or plan_chunk_size(len(index), per_input, torch_device, config.memory_budget)
+    contents = StoreContents(
+        latents=z_all, labels=data.labels[index], input_index=index, values=values, dims=tuple(dims),
+        image_shape=data.image_shape, chunk_size=chunk, dtype=config.dtype,
+        identity=_identity(model, data, index, config, dims),
+    )
+    store, resumed = TraversalStore.open_or_create(out, contents, overwrite=overwrite, storage_options=storage_options)
+    threads_before = torch.get_num_threads()
+    torch.set_num_threads(decode_threads(torch_device, config.torch_threads))
+    device_text = describe_device(torch_device)
+    try:
+        result = _fill(store, model, z_all, values, dims, config, torch_device, progress)
+    finally:
+        torch.set_num_threads(threads_before)
+    return TraverseResult(store=str(out), n_inputs=len(index), n_images=len(index) * len(dims) * config.grid.steps,
+                          images_computed=result[0], chunks_computed=result[1], seconds=result[2],
+                          device=device_text, disk_bytes=store.disk_bytes(),
+                          image_bytes=store.image_bytes(), resumed=resumed)
+
+
+def _fill(store: TraversalStore, model: LoadedModel, z_all: np.ndarray, values: np.ndarray, dims: list[int],
+          config: TraverseConfig, device: torch.device, progress: bool) -> tuple[int, int, float]:
+    """Compute and write every pending chunk; return (images computed, chunks computed, seconds)."""
+    pending = store.pending_chunks()
+    per_input = len(dims) * config.grid.steps
+    todo = sum(stop - start for start, stop in map(store.chunk_bounds, pending)) * per_input
+    dtype = torch.uint8 if config.dtype == "uint8" else torch.float32
+    values_t = torch.from_numpy(values).to(device)
+    dims_t = torch.tensor(dims, dtype=torch.long, device=device)
+    h, w = store.group["images"].shape[-2:]
+    input_index = store.group["input_index"][:]
+    bar = tqdm(total=int(todo), unit="img", unit_scale=True, desc="traverse", disable=not progress, smoothing=0.1)
+    batch = store.chunk_size
+    start_time = time.perf_counter()
+    with ChunkWriter(store, on_written=lambda k, n: bar.update(n * per_input)) as writer:
+        for k in pending:
+            start, stop = store.chunk_bounds(k)
+            z = torch.from_numpy(z_all[start:stop]).to(device)
+
+            def compute(a: int, b: int) -> torch.Tensor:
+                try:
+                    return traverse_chunk(model.decode, z[a:b], values_t, dims_t, relative=config.grid.relative,
+                                          dtype=dtype, block_rows=config.block_rows)
+                except NonFiniteDecoderOutput as exc:
+                    raise NonFiniteDecoderOutput([a + r for r in exc.rows]) from None
+
+            try:
+                recon = reconstruct(model.decode, z, dtype=dtype, block_rows=config.block_rows)
+                images, batch = compute_in_batches(compute, stop - start, batch)
+            except NonFiniteDecoderOutput as exc:
+                bad = input_index[[start + r for r in exc.rows]][:10].tolist()
+                raise LatentnavError(f"the decoder returned NaN or Inf for dataset inputs {bad}; "
+                                     f"check the checkpoint and the traversal range") from None
+            writer.submit(k, images.view(stop - start, len(dims), -1, h, w).cpu().numpy(),
+                          recon.view(-1, h, w).cpu().numpy())
+    seconds = time.perf_counter() - start_time
+    bar.close()
+    store.set_complete({"last_run_seconds": round(seconds, 3), "last_run_device": describe_device(device)})
+    return int(todo), len(pending), seconds
+
+
+def _check_dims(dims: tuple[int, ...] | None, latent_dim: int) -> list[int]:
+    if dims is None:
+        return list(range(latent_dim))
+    bad = [d for d in dims if not 0 <= d < latent_dim]
+    if bad:
+        raise LatentnavError(f"--dims {bad} out of range: the model has {latent_dim} latent dimensions (0..{latent_dim - 1})")
+    return list(dims)
+
+
+def _identity(model: LoadedModel, data: Dataset, index: np.ndarray, config: TraverseConfig, dims: list[int]) -> dict:
+    """What must match for a store to be resumed."""
+    return {
+        "model": {"kind": model.kind, "sha256": model.sha256, "latent_dim": model.latent_dim},
+        "dataset": {"name": data.name, "split": data.split, "n_inputs": int(len(index)),
+                    "inputs_sha256": hashlib.sha256(index.tobytes()).hexdigest()},
+        "grid": asdict(config.grid),
+        "dims": list(dims),
+        "dtype": config.dtype,
+        "block_rows": config.block_rows,
+    }
