@@ -3,7 +3,9 @@
 On the CPU the chunk size comes from a working-set budget: the pipeline holds up to
 ``IN_FLIGHT_CHUNKS`` chunks' output at once (one being computed, the writer's queue, the one being
 compressed). On CUDA it comes from the free device memory. In both cases it is capped at
-``MAX_CHUNK_INPUTS`` so chunks stay small enough to resume cheaply and to stream progress.
+``MAX_CHUNK_INPUTS`` so chunks stay small enough to resume cheaply and to stream progress, and a small
+run is split into about ``MIN_CHUNKS`` chunks (of at least ``MIN_CHUNK_INPUTS``) so that the writer
+overlaps the decoder even then.
 """
 
 from collections.abc import Callable
@@ -15,6 +17,8 @@ from models.errors import LatentnavError
 DEFAULT_MEMORY_BUDGET = 512 * 2**20  # bytes of host working set
 IN_FLIGHT_CHUNKS = 4
 MAX_CHUNK_INPUTS = 256
+MIN_CHUNKS = 8  # small runs still split into chunks so that writing overlaps decoding
+MIN_CHUNK_INPUTS = 8
 CUDA_FREE_FRACTION = 0.5
 
 
@@ -50,7 +54,8 @@ def plan_chunk_size(n_inputs: int, per_input: int, device: torch.device, memory_
     if device.type == "cuda":
         free, _ = torch.cuda.mem_get_info(device)
         size = min(size, int(free * CUDA_FREE_FRACTION) // per_input)
-    return int(max(1, min(size, max_inputs, max(n_inputs, 1))))
+    overlap = max(MIN_CHUNK_INPUTS, -(-n_inputs // MIN_CHUNKS))
+    return int(max(1, min(size, max_inputs, overlap, max(n_inputs, 1))))
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

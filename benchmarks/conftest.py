@@ -1,0 +1,58 @@
+"""Fixtures of the benchmark suite: a trained model, input sets, and the size of each measurement.
+
+With ``--benchmark-disable`` (CI) every benchmark runs once on small sizes so that it cannot rot; run
+``pytest benchmarks`` without it for the real figures (ratios measured in one run, see README).
+"""
+
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from models.datasets import Dataset, load_dataset
+
+os.environ.setdefault("TQDM_DISABLE", "1")
+
+
+@pytest.fixture(scope="session")
+def real_run(request) -> bool:
+    """True when timings count (benchmarks enabled), False in CI's --benchmark-disable smoke run."""
+    return not request.config.getoption("benchmark_disable")
+
+
+@pytest.fixture(scope="session")
+def trained_ckpt(tmp_path_factory):
+    """Path of an AutoencoderClassifier trained on digits (seed architecture, ~97 % test accuracy)."""
+    from engine.pipeline import run_train
+    from models.training import TrainConfig
+
+    path = tmp_path_factory.mktemp("bench") / "ae.pth"
+    run_train(TrainConfig(epochs=30), path, device="cpu", progress=False)
+    return path
+
+
+def tiled_digits(n: int, seed: int = 0) -> Dataset:
+    """``n`` inputs: digits' training images repeated, with small noise so no two are equal."""
+    base = load_dataset("digits", "train")
+    idx = np.arange(n) % len(base)
+    noise = np.random.default_rng(seed).uniform(0, 0.02, size=(n, base.inputs.shape[1])).astype(np.float32)
+    return Dataset("digits-tiled", "train", np.clip(base.inputs[idx] + noise, 0, 1), base.labels[idx])
+
+
+def best_time(fn, repeat: int) -> float:
+    """Best wall time of ``repeat`` calls of ``fn`` (the least disturbed by a noisy machine)."""
+    import time
+
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.fixture(autouse=True)
+def _threads():
+    torch.set_num_threads(os.cpu_count() or 1)
+    yield
