@@ -77,6 +77,24 @@ def build_parser() -> argparse.ArgumentParser:
     figs.add_argument("--title", default=None, help="title of the grid (default the article's)")
     figs.add_argument("--out", required=True, help="directory for the PNG and GIF files")
     figs.set_defaults(handler=_figures)
+
+    dci = sub.add_parser("dci", help="Disentanglement, Completeness, Informativeness from tree-ensemble probes")
+    dci.add_argument("--checkpoint", required=True)
+    dci.add_argument("--model-class", default=None, help="module:Class of your own model")
+    dci.add_argument("--dataset", required=True, help="digits | mnist | shapes")
+    dci.add_argument("--split", default="test", help="the inputs to encode and split into train/test (default test)")
+    dci.add_argument("--probe", default="xgboost", help="xgboost (fast, CUDA when present) | sklearn (the article's)")
+    dci.add_argument("--factors", default="label", help="label | onehot | all (default label)")
+    dci.add_argument("--n-train", type=int, default=None, help="training inputs (default all but --n-test)")
+    dci.add_argument("--n-test", type=int, default=None, help="held-out inputs (default 20 %%; 0 = score on train)")
+    dci.add_argument("--bootstrap", type=int, default=0, help="B resamples for 95 %% intervals of D and C")
+    dci.add_argument("--seed", type=int, default=0)
+    dci.add_argument("--device", default="auto", help="auto | cpu | cuda (xgboost probe and encoder)")
+    dci.add_argument("--json", default=None, help="write everything, R included, to this JSON file")
+    dci.add_argument("--plot", default=None, help="write the Hinton diagram of R to this PNG file")
+    dci.add_argument("--overwrite", action="store_true", help="replace existing --json/--plot files")
+    _add_data_options(dci)
+    dci.set_defaults(handler=_dci)
     return parser
 
 
@@ -165,6 +183,57 @@ def _figures(args) -> None:
                          title=args.title or ARTICLE_GRID_TITLE)
     for path in result.files:
         print(path)
+
+
+def _dci(args) -> None:
+    from engine.dci_run import DCIConfig
+    from engine.pipeline import run_dci
+
+    config = DCIConfig(probe=args.probe, factors=args.factors, n_train=args.n_train, n_test=args.n_test,
+                       bootstrap=args.bootstrap, seed=args.seed, device=args.device)
+    result = run_dci(args.checkpoint, args.dataset, config, split=args.split, json_out=args.json, plot_out=args.plot,
+                     overwrite=args.overwrite, data_dir=args.data_dir, download=args.download,
+                     model_class=args.model_class)
+    for line in result.warnings:
+        print(f"latentnav: warning: {line}", file=sys.stderr)
+    print(dci_report(result))
+    for label, path in (("json", args.json), ("hinton diagram", args.plot)):
+        if path:
+            print(f"{label}: {path}")
+
+
+def dci_report(r) -> str:
+    """The printed DCI report: the article's three lines, then the paper's scores and a per-factor table."""
+    lines = ["DCI Metrics"]
+    if r.article is not None:
+        lines += [f"- Informativeness (accuracy): {r.article['informativeness']:.4f}",
+                  f"- Disentanglement: {r.article['disentanglement']:.4f}",
+                  f"- Completeness: {r.article['completeness']:.4f}",
+                  "  (the article's simplified scores: accuracy on the training data, D = sum p^2, C = max p)"]
+    else:
+        lines += [f"- Informativeness (accuracy): {r.train_accuracy.mean():.4f}",
+                  f"- Disentanglement: {r.disentanglement:.4f}",
+                  f"- Completeness: {r.completeness:.4f}",
+                  f"  (paper scores over {len(r.factor_names)} factors; mean training accuracy)"]
+    held = "n/a (--n-test 0)" if r.test_accuracy is None else f"{r.test_accuracy.mean():.4f}"
+    note = " (K = 1: every code can only inform the one factor, so D = 1 by convention)" if len(r.factor_names) == 1 else ""
+    lines += [
+        f"Paper DCI (Eastwood & Williams 2018), {r.config.factors} factors, probe {r.config.probe} on {r.probe_device}, "
+        f"{r.probe_seconds:.2f} s:",
+        f"  disentanglement {r.disentanglement:.4f}{note}",
+        f"  completeness    {r.completeness:.4f}",
+        f"  informativeness train {r.train_accuracy.mean():.4f}, held-out {held} (n_train {r.n_train}, n_test {r.n_test})",
+    ]
+    if r.bootstrap:
+        b = r.bootstrap
+        lines.append(f"  bootstrap ({b['resamples']} resamples) 95 % CI: D {b['disentanglement']['ci95'][0]:.4f}.."
+                     f"{b['disentanglement']['ci95'][1]:.4f}, C {b['completeness']['ci95'][0]:.4f}.."
+                     f"{b['completeness']['ci95'][1]:.4f}")
+    lines.append(f"  {'factor':<12} {'train acc':>9} {'test acc':>9} {'C_j':>7} {'weight':>7}")
+    for j, name in enumerate(r.factor_names):
+        test = "n/a" if r.test_accuracy is None else f"{r.test_accuracy[j]:.4f}"
+        lines.append(f"  {name:<12} {r.train_accuracy[j]:>9.4f} {test:>9} {r.per_factor[j]:>7.4f} {r.factor_weights[j]:>7.4f}")
+    return "\n".join(lines)
 
 
 def _demo(args) -> None:

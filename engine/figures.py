@@ -106,3 +106,32 @@ def traversal_gif(images: np.ndarray, path: str | Path, scale: int = 4, frame_ms
     frames = [Image.fromarray(np.kron(mosaic(pictures[:, s]), np.ones((scale, scale), np.uint8))) for s in order]
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=frame_ms, loop=0)
     return Path(path)
+
+
+def hinton_figure(R: np.ndarray, factor_names: list[str], title: str = "DCI importance matrix R") -> plt.Figure:
+    """Hinton diagram of an importance matrix R (L codes x K factors), codes sorted by weight (row sum).
+
+    Each square's area is proportional to ``R[i, j] / max(R)``; rows are labelled ``z[i]`` in the original numbering.
+    """
+    R = np.asarray(R, dtype=np.float64)
+    order = np.argsort(-R.sum(axis=1), kind="stable")
+    scale = R.max() if R.max() > 0 else 1.0
+    n_codes, n_factors = R.shape
+    fig, ax = plt.subplots(figsize=(1.0 + 0.55 * n_factors, 1.0 + 0.35 * n_codes))
+    ax.set_facecolor("#e8e8e8")
+    for row, code in enumerate(order):
+        for col in range(n_factors):
+            side = np.sqrt(R[code, col] / scale) * 0.9
+            ax.add_patch(plt.Rectangle((col - side / 2, row - side / 2), side, side, color="#1f3b73"))
+    ax.set_xlim(-0.6, n_factors - 0.4)
+    ax.set_ylim(n_codes - 0.4, -0.6)
+    ax.set_aspect("equal")
+    ax.set_xticks(range(n_factors))
+    ax.set_xticklabels(factor_names, rotation=45, ha="right")
+    ax.set_yticks(range(n_codes))
+    ax.set_yticklabels([f"z[{c}]" for c in order])
+    ax.set_xlabel("factor")
+    ax.set_ylabel("code (sorted by weight)")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

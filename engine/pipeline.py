@@ -5,13 +5,15 @@ that the CLI prints. Nothing here parses arguments or prints (progress bars asid
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from engine.devices import describe_device, resolve_device
-from engine.figures import ARTICLE_GRID_TITLE, grid_figure, strip_figure, traversal_gif
+from engine.dci_run import DCIConfig, DCIResult, compute_dci, factor_matrix
+from engine.encoding import encode_inputs
+from engine.figures import ARTICLE_GRID_TITLE, grid_figure, hinton_figure, strip_figure, traversal_gif
 from engine.paths import prepare_output_dir, prepare_output_file
 from models.checkpoint import LoadedModel, load_checkpoint, save_checkpoint
 from models.datasets import load_dataset
@@ -125,3 +127,30 @@ def run_figures(store_path: str | Path, out: str | Path, inputs: list[int] | Non
 def _save(fig, path: Path) -> Path:
     fig.savefig(path, dpi=100)
     return path
+
+
+def run_dci(checkpoint: str | Path, dataset: str, config: DCIConfig = DCIConfig(), *, split: str = "test",
+            json_out: str | Path | None = None, plot_out: str | Path | None = None, overwrite: bool = False,
+            data_dir=None, download: bool = False, model_class: str | None = None) -> DCIResult:
+    """DCI of the model's latents of ``dataset``/``split``; writes the JSON and the Hinton diagram when asked."""
+    import json
+
+    import matplotlib.pyplot as plt
+
+    json_path = prepare_output_file(json_out, overwrite=overwrite, option="--json") if json_out else None
+    plot_path = prepare_output_file(plot_out, overwrite=overwrite, option="--plot") if plot_out else None
+    if config.device == "cuda":
+        resolve_device("cuda")  # a clear error when no GPU is visible
+    model = load_checkpoint(checkpoint, model_class=model_class)
+    data = load_dataset(dataset, split, data_dir=data_dir, download=download)
+    factors, names, warnings = factor_matrix(data, config.factors)
+    Z = encode_inputs(model, data.inputs, resolve_device("auto" if config.device == "auto" else config.device))
+    result = compute_dci(Z, factors, names, config, warnings=warnings)
+    result = replace(result, source={"model": model.describe(), "dataset": dataset, "split": split, "n_inputs": len(data)})
+    if json_path is not None:
+        json_path.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    if plot_path is not None:
+        fig = hinton_figure(result.R, names, title=f"DCI importance R ({config.probe}, {config.factors})")
+        fig.savefig(plot_path, dpi=100)
+        plt.close(fig)
+    return result

@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 
 from engine.chunking import bytes_per_input, compute_in_batches, plan_chunk_size
 from engine.devices import describe_device, resolve_device
+from engine.encoding import encode_inputs
 from engine.grid import GridConfig, traversal_values
 from engine.traversal import DEFAULT_BLOCK_ROWS, NonFiniteDecoderOutput, reconstruct, traverse_chunk
 from models.checkpoint import LoadedModel, load_checkpoint
@@ -111,17 +112,6 @@ def select_inputs(data: Dataset, config: TraverseConfig) -> np.ndarray:
     return np.arange(n if config.limit is None else min(config.limit, n), dtype=np.int64)
 
 
-@torch.no_grad()
-def encode_inputs(model: LoadedModel, inputs: np.ndarray, device: torch.device, batch: int = 4096) -> np.ndarray:
-    """Latent codes (n, L) float32 of ``inputs`` (n, P); NaN/Inf codes are an error naming the inputs."""
-    parts = [model.encode(torch.from_numpy(inputs[i:i + batch]).to(device)).float().cpu() for i in range(0, len(inputs), batch)]
-    z = torch.cat(parts).numpy() if parts else np.zeros((0, model.latent_dim), np.float32)
-    bad = np.nonzero(~np.isfinite(z).all(axis=1))[0]
-    if len(bad):
-        raise LatentnavError(f"the encoder returned NaN or Inf for {len(bad)} inputs (positions {bad[:10].tolist()}); check the checkpoint")
-    return z
-
-
 def run_traverse(checkpoint: str | Path, dataset: str, out: str | Path, config: TraverseConfig = TraverseConfig(), *,
                  split: str = "test", device: str = "auto", overwrite: bool = False, progress: bool = True,
                  data_dir=None, download: bool = False, model_class: str | None = None,
@@ -144,7 +134,7 @@ def traverse_dataset(model: LoadedModel, data: Dataset, out: str | Path, config:
     dims = _check_dims(config.dims, model.latent_dim)
     index = select_inputs(data, config)
     model.model.to(torch_device)
-    z_all = encode_inputs(model, data.inputs[index], torch_device)
+    z_all = encode_inputs(model, data.inputs[index], torch_device, index)
     stats = z_all if config.grid.mode == "fixed" else encode_inputs(model, data.inputs, torch_device)
     values = traversal_values(config.grid, stats)
     itemsize = 1 if config.dtype == "uint8" else 4
