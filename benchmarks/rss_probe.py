@@ -14,7 +14,7 @@ from models import load_checkpoint
 
 def main(argv: list[str]) -> None:
     checkpoint, n, out = argv[0], int(argv[1]), argv[2]
-    traverse_dataset(load_checkpoint(checkpoint), tiled_digits(n), out, TraverseConfig(), progress=False)
+    traverse_dataset(load_checkpoint(checkpoint), tiled_digits(n), out, TraverseConfig(effects=False), progress=False)
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)  # Linux reports KiB
 
 

@@ -29,7 +29,7 @@ def _record(benchmark, name, ratio, target, real_run):
 
 
 def _engine_end_to_end(model, data, path):
-    return traverse_dataset(model, data, path, TraverseConfig(), overwrite=True, progress=False)
+    return traverse_dataset(model, data, path, TraverseConfig(effects=False), overwrite=True, progress=False)
 
 
 def test_end_to_end_vs_article_loop(benchmark, trained_ckpt, tmp_path, real_run):

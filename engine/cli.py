@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from engine.console import dci_report, training_summary, traverse_summary
 from models.errors import LatentnavError
 
 DEFAULT_DEMO_DIR = "latentnav-demo"
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     trav.add_argument("--memory-budget", type=_bytes, default=None, help="host working set for auto chunks, e.g. 512M")
     trav.add_argument("--threads", type=int, default=None, help="torch threads for decoding (default cores - 1 on CPU)")
     trav.add_argument("--dtype", default="uint8", help="uint8 (round(255 x), default) | float32")
+    trav.add_argument("--no-effects", action="store_true", help="skip the effects (compute later with `effects`)")
     trav.add_argument("--out", required=True, help="store directory RUN.zarr (resumed if it exists)")
     trav.add_argument("--overwrite", action="store_true", help="replace a store made with another configuration")
     _add_data_options(trav)
@@ -95,6 +97,24 @@ def build_parser() -> argparse.ArgumentParser:
     dci.add_argument("--overwrite", action="store_true", help="replace existing --json/--plot files")
     _add_data_options(dci)
     dci.set_defaults(handler=_dci)
+
+    eff = sub.add_parser("effects", help="compute the traversal effects of an existing store (resumable)")
+    eff.add_argument("--store", required=True, help="RUN.zarr written by traverse")
+    eff.add_argument("--checkpoint", default=None, help="the model that wrote the store (default: the one it records)")
+    eff.add_argument("--model-class", default=None, help="module:Class of your own model")
+    eff.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    eff.set_defaults(handler=_effects)
+
+    rep = sub.add_parser("report", help="report.md, report.json and figures: what each dimension does")
+    rep.add_argument("--store", required=True, help="RUN.zarr with effects")
+    rep.add_argument("--dci", default=None, help="DCI.json from `latentnav dci --json` for the DCI section")
+    rep.add_argument("--inputs", type=_int_list, default=None, help="inputs compared side by side (default 12,19)")
+    rep.add_argument("--no-effect", type=float, default=None, help="role threshold: largest pixel change (default 0.02)")
+    rep.add_argument("--min-confidence", type=float, default=None, help="role threshold: class probability (default 0.5)")
+    rep.add_argument("--slant", type=float, default=None, help="role threshold: slant range (default 0.1)")
+    rep.add_argument("--thickness", type=float, default=None, help="role threshold: relative thickness range (default 0.2)")
+    rep.add_argument("--out", required=True, help="report directory")
+    rep.set_defaults(handler=_report)
     return parser
 
 
@@ -135,15 +155,7 @@ def _train(args) -> None:
     config = TrainConfig(dataset=args.dataset, model=args.model, latent_dim=args.latent_dim, seed=args.seed, **overrides)
     result = run_train(config, args.out, device=args.device, data_dir=args.data_dir, download=args.download,
                        overwrite=args.overwrite)
-    _print_training(result)
-
-
-def _print_training(result) -> None:
-    test = result.metrics.get("test", {})
-    print(f"checkpoint: {result.checkpoint} (sidecar {result.sidecar})")
-    how = "reused existing checkpoint" if result.reused else f"trained in {result.seconds:.1f} s on {result.device}"
-    print(f"{how}; test accuracy {test.get('accuracy', float('nan')):.4f}, "
-          f"test reconstruction BCE {test.get('recon_bce', float('nan')):.4f}, MSE {test.get('recon_mse', float('nan')):.5f}")
+    print(training_summary(result))
 
 
 def _traverse(args) -> None:
@@ -160,19 +172,12 @@ def _traverse(args) -> None:
     grid = GridConfig(mode=args.range_mode, low=args.low, high=args.high, steps=args.steps, sigma_k=args.sigma_k,
                       q_low=args.quantiles[0], q_high=args.quantiles[1], relative=args.relative)
     config = TraverseConfig(grid=grid, inputs=args.inputs, limit=args.limit, dims=args.dims, dtype=args.dtype,
-                            chunk_size=chunk, memory_budget=args.memory_budget, torch_threads=args.threads)
+                            chunk_size=chunk, memory_budget=args.memory_budget, torch_threads=args.threads,
+                            effects=not args.no_effects)
     result = run_traverse(args.checkpoint, args.dataset, args.out, config, split=args.split, device=args.device,
                           overwrite=args.overwrite, data_dir=args.data_dir, download=args.download,
                           model_class=args.model_class)
     print(traverse_summary(result))
-
-
-def traverse_summary(r) -> str:
-    """The final summary line of a traversal."""
-    resumed = f", resumed: {r.chunks_computed} chunks left" if r.resumed else ""
-    return (f"traversed {r.n_inputs:,} inputs, {r.n_images:,} images ({r.images_computed:,} computed{resumed}) in "
-            f"{r.seconds:.2f} s, {r.images_per_second:,.0f} images/s on {r.device}; store {r.store}: "
-            f"{r.disk_bytes / 2**20:.1f} MiB on disk, compression {r.compression_ratio:.2f}x")
 
 
 def _figures(args) -> None:
@@ -202,38 +207,24 @@ def _dci(args) -> None:
             print(f"{label}: {path}")
 
 
-def dci_report(r) -> str:
-    """The printed DCI report: the article's three lines, then the paper's scores and a per-factor table."""
-    lines = ["DCI Metrics"]
-    if r.article is not None:
-        lines += [f"- Informativeness (accuracy): {r.article['informativeness']:.4f}",
-                  f"- Disentanglement: {r.article['disentanglement']:.4f}",
-                  f"- Completeness: {r.article['completeness']:.4f}",
-                  "  (the article's simplified scores: accuracy on the training data, D = sum p^2, C = max p)"]
-    else:
-        lines += [f"- Informativeness (accuracy): {r.train_accuracy.mean():.4f}",
-                  f"- Disentanglement: {r.disentanglement:.4f}",
-                  f"- Completeness: {r.completeness:.4f}",
-                  f"  (paper scores over {len(r.factor_names)} factors; mean training accuracy)"]
-    held = "n/a (--n-test 0)" if r.test_accuracy is None else f"{r.test_accuracy.mean():.4f}"
-    note = " (K = 1: every code can only inform the one factor, so D = 1 by convention)" if len(r.factor_names) == 1 else ""
-    lines += [
-        f"Paper DCI (Eastwood & Williams 2018), {r.config.factors} factors, probe {r.config.probe} on {r.probe_device}, "
-        f"{r.probe_seconds:.2f} s:",
-        f"  disentanglement {r.disentanglement:.4f}{note}",
-        f"  completeness    {r.completeness:.4f}",
-        f"  informativeness train {r.train_accuracy.mean():.4f}, held-out {held} (n_train {r.n_train}, n_test {r.n_test})",
-    ]
-    if r.bootstrap:
-        b = r.bootstrap
-        lines.append(f"  bootstrap ({b['resamples']} resamples) 95 % CI: D {b['disentanglement']['ci95'][0]:.4f}.."
-                     f"{b['disentanglement']['ci95'][1]:.4f}, C {b['completeness']['ci95'][0]:.4f}.."
-                     f"{b['completeness']['ci95'][1]:.4f}")
-    lines.append(f"  {'factor':<12} {'train acc':>9} {'test acc':>9} {'C_j':>7} {'weight':>7}")
-    for j, name in enumerate(r.factor_names):
-        test = "n/a" if r.test_accuracy is None else f"{r.test_accuracy[j]:.4f}"
-        lines.append(f"  {name:<12} {r.train_accuracy[j]:>9.4f} {test:>9} {r.per_factor[j]:>7.4f} {r.factor_weights[j]:>7.4f}")
-    return "\n".join(lines)
+def _effects(args) -> None:
+    from engine.effects_run import run_effects
+
+    result = run_effects(args.store, checkpoint=args.checkpoint, model_class=args.model_class, device=args.device)
+    print(f"effects: {result.chunks_computed} of {result.chunks_total} chunks computed in {result.seconds:.2f} s "
+          f"(the rest were done); store {result.store}")
+
+
+def _report(args) -> None:
+    from engine.pipeline import run_report
+    from engine.roles import RoleThresholds
+
+    names = {"no_effect": args.no_effect, "min_confidence": args.min_confidence, "slant": args.slant,
+             "thickness": args.thickness}
+    thresholds = RoleThresholds(**{k: v for k, v in names.items() if v is not None})
+    result = run_report(args.store, args.out, dci_json=args.dci, inputs=list(args.inputs) if args.inputs else None,
+                        thresholds=thresholds)
+    print(f"report: {result.markdown}\njson: {result.json}\nfigures: {len(result.figures)} in {result.markdown.parent / 'figures'}")
 
 
 def _demo(args) -> None:
@@ -245,7 +236,7 @@ def _demo(args) -> None:
     out = prepare_output_dir(args.out)
     result = ensure_checkpoint(out / "model.pth", TrainConfig(dataset=args.dataset), data_dir=args.data_dir,
                                download=args.download)
-    _print_training(result)
+    print(training_summary(result))
     print(model_summary(load_checkpoint(result.checkpoint)))
     print(f"outputs in {Path(out).resolve()}")
 

@@ -15,10 +15,14 @@ from engine.dci_run import DCIConfig, DCIResult, compute_dci, factor_matrix
 from engine.encoding import encode_inputs
 from engine.figures import ARTICLE_GRID_TITLE, grid_figure, hinton_figure, strip_figure, traversal_gif
 from engine.paths import prepare_output_dir, prepare_output_file
+from engine.report import first_last_classes, load_dci_json, report_data, report_markdown
+from engine.report_figures import effect_heatmap, role_shares_figure, transition_matrices
+from engine.roles import ROLES, RoleThresholds
 from models.checkpoint import LoadedModel, load_checkpoint, save_checkpoint
 from models.datasets import load_dataset
 from models.errors import LatentnavError
 from models.training import TrainConfig, evaluate, train_model
+from store.effects_store import effects_pending, has_effects, read_effects
 from store.traversal_store import TraversalStore
 
 ARTICLE_STRIP_DIM = 7  # the article's figure 1 traverses index 7 ("Dimension 8")
@@ -154,3 +158,66 @@ def run_dci(checkpoint: str | Path, dataset: str, config: DCIConfig = DCIConfig(
         fig.savefig(plot_path, dpi=100)
         plt.close(fig)
     return result
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Where the report went."""
+
+    markdown: Path
+    json: Path
+    figures: list
+
+
+ARTICLE_INPUTS = (12, 19)
+
+
+def run_report(store_path: str | Path, out: str | Path, *, dci_json: str | Path | None = None,
+               inputs: list[int] | None = None, thresholds: RoleThresholds = RoleThresholds()) -> ReportResult:
+    """Write ``report.md``, ``report.json`` and figures for a finished store with effects."""
+    import json
+
+    import matplotlib.pyplot as plt
+
+    store = TraversalStore.open(store_path)
+    if not store.done_flags().all():
+        raise LatentnavError(f"store {store_path} is unfinished; re-run the traverse command to complete it")
+    if effects_pending(store) or not has_effects(store):
+        raise LatentnavError(f"store {store_path} lacks effects; run `latentnav effects --store {store_path}` first")
+    dci = load_dci_json(dci_json) if dci_json else None
+    out = prepare_output_dir(out)
+    index = store.group["input_index"][:]
+    if inputs is None:
+        inputs = [i for i in ARTICLE_INPUTS if i in set(index.tolist())] or [int(v) for v in index[:2]]
+    store_positions(index, inputs, str(store_path))
+    effects = read_effects(store)
+    values = store.group["values"][:]
+    data = report_data(effects, index, store.group["labels"][:], store.dims, values, list(inputs), thresholds)
+    made = run_figures(store_path, out / "figures", inputs=list(inputs)).files
+    figures = {}
+    for i in inputs:
+        figures[f"grid_{i}"] = f"figures/grid_input{i}.png"
+        figures[f"strip_{i}"] = next(f"figures/{p.name}" for p in made if p.name.startswith(f"strip_input{i}_"))
+    max_change = effects["pixel_change"].max(axis=-1)
+    first, last = first_last_classes(effects, thresholds.min_confidence)
+    shares = np.array([[d["role_shares"][r] for r in ROLES] for d in data["dimensions"]])
+    n_classes = int(max(store.group["labels"][:].max(), effects["classes"].max(), 1)) + 1
+    drawings = {
+        "heatmap": effect_heatmap(max_change, store.group["labels"][:], store.dims),
+        "roles": role_shares_figure(shares, store.dims),
+        "transitions": transition_matrices(first, last, store.dims, n_classes),
+    }
+    if dci is not None:
+        drawings["hinton"] = hinton_figure(np.array(dci["R"]), dci["factor_names"])
+    for key, fig in drawings.items():
+        figures[key] = f"figures/{key}.png"
+        _save(fig, out / figures[key])
+        plt.close(fig)
+    identity = store.group.attrs["identity"]
+    grid = identity["grid"]
+    meta = {"store": str(store_path), "dataset": identity["dataset"]["name"], "split": identity["dataset"]["split"],
+            "model": f"{identity['model']['kind']} (sha256 {identity['model']['sha256'][:12]})",
+            "grid": f"{grid['mode']} mode" + (", relative" if grid["relative"] else ", values set")}
+    (out / "report.json").write_text(json.dumps({**meta, **data, "figures": figures, "dci": dci}, indent=2) + "\n")
+    (out / "report.md").write_text(report_markdown(data, meta, figures, dci))
+    return ReportResult(out / "report.md", out / "report.json", sorted(figures.values()))

@@ -5,9 +5,9 @@ thread compresses and writes chunk k while chunk k+1 is decoded.
 """
 
 import hashlib
-import os
 import time
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -15,13 +15,17 @@ import torch
 from tqdm.auto import tqdm
 
 from engine.chunking import bytes_per_input, compute_in_batches, plan_chunk_size
-from engine.devices import describe_device, resolve_device
+from engine.devices import compute_threads, describe_device, resolve_device
+from engine.effects import as_uint8, classify_chunk, measure_chunk
+from engine.effects_run import fill_effects
 from engine.encoding import encode_inputs
 from engine.grid import GridConfig, traversal_values
 from engine.traversal import DEFAULT_BLOCK_ROWS, NonFiniteDecoderOutput, reconstruct, traverse_chunk
 from models.checkpoint import LoadedModel, load_checkpoint
 from models.datasets import Dataset, load_dataset
 from models.errors import LatentnavError
+from engine.morphometrics import MEASURES
+from store.effects_store import ensure_effects, write_effects
 from store.traversal_store import StoreContents, TraversalStore
 from store.writer import ChunkWriter
 
@@ -43,6 +47,7 @@ class TraverseConfig:
     memory_budget: int | None = None
     block_rows: int = DEFAULT_BLOCK_ROWS
     torch_threads: int | None = None
+    effects: bool = True
 
     def __post_init__(self):
         if self.inputs is not None and self.limit is not None:
@@ -61,19 +66,6 @@ class TraverseConfig:
             raise LatentnavError(f"block_rows must be >= 1, got {self.block_rows}")
         if self.torch_threads is not None and self.torch_threads < 1:
             raise LatentnavError(f"--threads must be >= 1, got {self.torch_threads}")
-
-
-def decode_threads(device: torch.device, requested: int | None = None) -> int:
-    """Torch threads for decoding: on the CPU one core is left to the writer (zstd + zarr), measured best.
-
-    On 2 cores, 1 decode thread + the writer thread run end to end ~25 % faster than 2 decode threads
-    fighting the writer (benchmarks/test_traversal_throughput.py).
-    """
-    if requested is not None:
-        return requested
-    if device.type == "cuda":
-        return torch.get_num_threads()
-    return max(1, (os.cpu_count() or 2) - 1)
 
 
 @dataclass(frozen=True)
@@ -130,7 +122,7 @@ def traverse_dataset(model: LoadedModel, data: Dataset, out: str | Path, config:
     """Traverse the inputs of an in-memory ``data`` record with a loaded model into the store ``out``."""
     torch_device = device
     if data.inputs.shape[1] != model.input_dim:
-        raise LatentnavError(f"{dataset} images have {data.inputs.shape[1]} values but the model expects {model.input_dim}")
+        raise LatentnavError(f"{data.name} images have {data.inputs.shape[1]} values but the model expects {model.input_dim}")
     dims = _check_dims(config.dims, model.latent_dim)
     index = select_inputs(data, config)
     model.model.to(torch_device)
@@ -146,11 +138,16 @@ def traverse_dataset(model: LoadedModel, data: Dataset, out: str | Path, config:
         identity=_identity(model, data, index, config, dims),
     )
     store, resumed = TraversalStore.open_or_create(out, contents, overwrite=overwrite, storage_options=storage_options)
+    store.group.attrs.update({"checkpoint": model.path, "model_kind": model.kind})
+    if config.effects:
+        ensure_effects(store, list(MEASURES))
     threads_before = torch.get_num_threads()
-    torch.set_num_threads(decode_threads(torch_device, config.torch_threads))
+    torch.set_num_threads(compute_threads(torch_device, config.torch_threads))
     device_text = describe_device(torch_device)
     try:
         result = _fill(store, model, z_all, values, dims, config, torch_device, progress)
+        if config.effects:
+            fill_effects(store, model, torch_device, progress=progress, block_rows=config.block_rows)
     finally:
         torch.set_num_threads(threads_before)
     return TraverseResult(store=str(out), n_inputs=len(index), n_images=len(index) * len(dims) * config.grid.steps,
@@ -173,7 +170,7 @@ def _fill(store: TraversalStore, model: LoadedModel, z_all: np.ndarray, values: 
     bar = tqdm(total=int(todo), unit="img", unit_scale=True, desc="traverse", disable=not progress, smoothing=0.1)
     batch = store.chunk_size
     start_time = time.perf_counter()
-    with ChunkWriter(store, on_written=lambda k, n: bar.update(n * per_input)) as writer:
+    with ChunkWriter(partial(_write, store), on_written=lambda k, n: bar.update(n * per_input)) as writer:
         for k in pending:
             start, stop = store.chunk_bounds(k)
             z = torch.from_numpy(z_all[start:stop]).to(device)
@@ -192,12 +189,24 @@ def _fill(store: TraversalStore, model: LoadedModel, z_all: np.ndarray, values: 
                 bad = input_index[[start + r for r in exc.rows]][:10].tolist()
                 raise LatentnavError(f"the decoder returned NaN or Inf for dataset inputs {bad}; "
                                      f"check the checkpoint and the traversal range") from None
-            writer.submit(k, images.view(stop - start, len(dims), -1, h, w).cpu().numpy(),
-                          recon.view(-1, h, w).cpu().numpy())
+            images = images.view(stop - start, len(dims), -1, h, w).cpu().numpy()
+            recon = recon.view(-1, h, w).cpu().numpy()
+            classified = None
+            if config.effects:  # torch half here; the numba half runs in the writer thread
+                classified = classify_chunk(model, as_uint8(images), as_uint8(recon), device, config.block_rows)
+            writer.submit(k, stop - start, (images, recon, classified))
     seconds = time.perf_counter() - start_time
     bar.close()
     store.set_complete({"last_run_seconds": round(seconds, 3), "last_run_device": describe_device(device)})
     return int(todo), len(pending), seconds
+
+
+def _write(store: TraversalStore, k: int, payload: tuple) -> None:
+    """Writer-thread side: the chunk's images and done flag, then its effects and their flag."""
+    images, recon, classified = payload
+    store.write_chunk(k, images, recon)
+    if classified is not None:
+        write_effects(store, k, asdict(measure_chunk(as_uint8(images), as_uint8(recon), classified)))
 
 
 def _check_dims(dims: tuple[int, ...] | None, latent_dim: int) -> list[int]:

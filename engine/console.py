@@ -1,0 +1,51 @@
+"""Text the CLI prints: training, traversal and DCI summaries (pure functions of result records)."""
+
+
+def training_summary(result) -> str:
+    test = result.metrics.get("test", {})
+    how = "reused existing checkpoint" if result.reused else f"trained in {result.seconds:.1f} s on {result.device}"
+    return (f"checkpoint: {result.checkpoint} (sidecar {result.sidecar})\n"
+            f"{how}; test accuracy {test.get('accuracy', float('nan')):.4f}, "
+            f"test reconstruction BCE {test.get('recon_bce', float('nan')):.4f}, MSE {test.get('recon_mse', float('nan')):.5f}")
+
+
+def traverse_summary(r) -> str:
+    """The final summary line of a traversal."""
+    resumed = f", resumed: {r.chunks_computed} chunks left" if r.resumed else ""
+    return (f"traversed {r.n_inputs:,} inputs, {r.n_images:,} images ({r.images_computed:,} computed{resumed}) in "
+            f"{r.seconds:.2f} s, {r.images_per_second:,.0f} images/s on {r.device}; store {r.store}: "
+            f"{r.disk_bytes / 2**20:.1f} MiB on disk, compression {r.compression_ratio:.2f}x")
+
+
+def dci_report(r) -> str:
+    """The printed DCI report: the article's three lines, then the paper's scores and a per-factor table."""
+    lines = ["DCI Metrics"]
+    if r.article is not None:
+        lines += [f"- Informativeness (accuracy): {r.article['informativeness']:.4f}",
+                  f"- Disentanglement: {r.article['disentanglement']:.4f}",
+                  f"- Completeness: {r.article['completeness']:.4f}",
+                  "  (the article's simplified scores: accuracy on the training data, D = sum p^2, C = max p)"]
+    else:
+        lines += [f"- Informativeness (accuracy): {r.train_accuracy.mean():.4f}",
+                  f"- Disentanglement: {r.disentanglement:.4f}",
+                  f"- Completeness: {r.completeness:.4f}",
+                  f"  (paper scores over {len(r.factor_names)} factors; mean training accuracy)"]
+    held = "n/a (--n-test 0)" if r.test_accuracy is None else f"{r.test_accuracy.mean():.4f}"
+    note = " (K = 1: every code can only inform the one factor, so D = 1 by convention)" if len(r.factor_names) == 1 else ""
+    lines += [
+        f"Paper DCI (Eastwood & Williams 2018), {r.config.factors} factors, probe {r.config.probe} on {r.probe_device}, "
+        f"{r.probe_seconds:.2f} s:",
+        f"  disentanglement {r.disentanglement:.4f}{note}",
+        f"  completeness    {r.completeness:.4f}",
+        f"  informativeness train {r.train_accuracy.mean():.4f}, held-out {held} (n_train {r.n_train}, n_test {r.n_test})",
+    ]
+    if r.bootstrap:
+        b = r.bootstrap
+        lines.append(f"  bootstrap ({b['resamples']} resamples) 95 % CI: D {b['disentanglement']['ci95'][0]:.4f}.."
+                     f"{b['disentanglement']['ci95'][1]:.4f}, C {b['completeness']['ci95'][0]:.4f}.."
+                     f"{b['completeness']['ci95'][1]:.4f}")
+    lines.append(f"  {'factor':<12} {'train acc':>9} {'test acc':>9} {'C_j':>7} {'weight':>7}")
+    for j, name in enumerate(r.factor_names):
+        test = "n/a" if r.test_accuracy is None else f"{r.test_accuracy[j]:.4f}"
+        lines.append(f"  {name:<12} {r.train_accuracy[j]:>9.4f} {test:>9} {r.per_factor[j]:>7.4f} {r.factor_weights[j]:>7.4f}")
+    return "\n".join(lines)
