@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.console import dci_report, training_summary, traverse_summary
+from engine.console import dci_report, demo_summary, training_summary, traverse_summary
 from models.errors import LatentnavError
 
 DEFAULT_DEMO_DIR = "latentnav-demo"
@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="latentnav", description="Batched evaluation of autoencoder latent spaces.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    demo = sub.add_parser("demo", help="train on the embedded default and show the model")
+    demo = sub.add_parser("demo", help="train, traverse, measure, score and report on the embedded default")
     demo.add_argument("--out", default=DEFAULT_DEMO_DIR, help=f"output directory (default {DEFAULT_DEMO_DIR})")
     demo.add_argument("--dataset", default="digits", choices=["digits", "mnist"])
     _add_data_options(demo)
@@ -107,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="report.md, report.json and figures: what each dimension does")
     rep.add_argument("--store", required=True, help="RUN.zarr with effects")
-    rep.add_argument("--dci", default=None, help="DCI.json from `latentnav dci --json` for the DCI section")
+    rep.add_argument("--dci", action="append", default=None,
+                     help="DCI.json from `latentnav dci --json` for a DCI section (repeat for several)")
     rep.add_argument("--inputs", type=_int_list, default=None, help="inputs compared side by side (default 12,19)")
     rep.add_argument("--no-effect", type=float, default=None, help="role threshold: largest pixel change (default 0.02)")
     rep.add_argument("--min-confidence", type=float, default=None, help="role threshold: class probability (default 0.5)")
@@ -115,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--thickness", type=float, default=None, help="role threshold: relative thickness range (default 0.2)")
     rep.add_argument("--out", required=True, help="report directory")
     rep.set_defaults(handler=_report)
+
+    cmp_ = sub.add_parser("compare", help="put several runs' reports side by side")
+    cmp_.add_argument("reports", nargs="+", help="report directories (or report.json files, or run directories)")
+    cmp_.add_argument("--out", required=True, help="directory for compare.md/json/csv/png")
+    cmp_.set_defaults(handler=_compare)
     return parser
 
 
@@ -182,7 +188,7 @@ def _traverse(args) -> None:
 
 def _figures(args) -> None:
     from engine.figures import ARTICLE_GRID_TITLE
-    from engine.pipeline import run_figures
+    from engine.report_run import run_figures
 
     result = run_figures(args.store, args.out, inputs=list(args.inputs) if args.inputs else None, dim=args.dim,
                          title=args.title or ARTICLE_GRID_TITLE)
@@ -216,7 +222,7 @@ def _effects(args) -> None:
 
 
 def _report(args) -> None:
-    from engine.pipeline import run_report
+    from engine.report_run import run_report
     from engine.roles import RoleThresholds
 
     names = {"no_effect": args.no_effect, "min_confidence": args.min_confidence, "slant": args.slant,
@@ -227,18 +233,17 @@ def _report(args) -> None:
     print(f"report: {result.markdown}\njson: {result.json}\nfigures: {len(result.figures)} in {result.markdown.parent / 'figures'}")
 
 
-def _demo(args) -> None:
-    from engine.paths import prepare_output_dir
-    from engine.pipeline import ensure_checkpoint, model_summary
-    from models.checkpoint import load_checkpoint
-    from models.training import TrainConfig
+def _compare(args) -> None:
+    from engine.compare import run_compare
 
-    out = prepare_output_dir(args.out)
-    result = ensure_checkpoint(out / "model.pth", TrainConfig(dataset=args.dataset), data_dir=args.data_dir,
-                               download=args.download)
-    print(training_summary(result))
-    print(model_summary(load_checkpoint(result.checkpoint)))
-    print(f"outputs in {Path(out).resolve()}")
+    print(f"comparison: {run_compare(args.reports, args.out)}")
+
+
+def _demo(args) -> None:
+    from engine.pipeline import run_demo
+
+    result = run_demo(args.out, dataset=args.dataset, data_dir=args.data_dir, download=args.download)
+    print(demo_summary(result))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -49,3 +49,23 @@ def dci_report(r) -> str:
         test = "n/a" if r.test_accuracy is None else f"{r.test_accuracy[j]:.4f}"
         lines.append(f"  {name:<12} {r.train_accuracy[j]:>9.4f} {test:>9} {r.per_factor[j]:>7.4f} {r.factor_weights[j]:>7.4f}")
     return "\n".join(lines)
+
+
+def demo_summary(r) -> str:
+    """Where the demo put everything, with its headline numbers."""
+    row = r.study.summary
+    report = r.study.report.parent
+    return "\n".join([
+        training_summary(r.training),
+        traverse_summary(r.study.traverse),
+        "DCI Metrics (the article's simplified scores, label factor)",
+        f"- Informativeness (accuracy): {row['article_informativeness']:.4f}",
+        f"- Disentanglement: {row['article_disentanglement']:.4f}",
+        f"- Completeness: {row['article_completeness']:.4f}",
+        f"Paper DCI with one-hot classes: D {row['disentanglement']:.4f}, C {row['completeness']:.4f}, "
+        f"I held-out {row['informativeness_test']:.4f}",
+        f"roles: mean consistency {row['mean_consistency']:.2f}, identity share {row['identity_share']:.2f}",
+        f"report:  {report / 'report.md'} (figures in {report / 'figures'})",
+        f"store:   {r.study.traverse.store}",
+        f"done in {r.seconds:.1f} s; everything is in {r.directory.resolve()}",
+    ])

@@ -8,24 +8,14 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
 from engine.devices import describe_device, resolve_device
 from engine.dci_run import DCIConfig, DCIResult, compute_dci, factor_matrix
 from engine.encoding import encode_inputs
-from engine.figures import ARTICLE_GRID_TITLE, grid_figure, hinton_figure, strip_figure, traversal_gif
-from engine.paths import prepare_output_dir, prepare_output_file
-from engine.report import first_last_classes, load_dci_json, report_data, report_markdown
-from engine.report_figures import effect_heatmap, role_shares_figure, transition_matrices
-from engine.roles import ROLES, RoleThresholds
+from engine.figures import hinton_figure
+from engine.paths import prepare_output_file
 from models.checkpoint import LoadedModel, load_checkpoint, save_checkpoint
 from models.datasets import load_dataset
-from models.errors import LatentnavError
 from models.training import TrainConfig, evaluate, train_model
-from store.effects_store import effects_pending, has_effects, read_effects
-from store.traversal_store import TraversalStore
-
-ARTICLE_STRIP_DIM = 7  # the article's figure 1 traverses index 7 ("Dimension 8")
 
 
 @dataclass(frozen=True)
@@ -75,64 +65,6 @@ def model_summary(loaded: LoadedModel) -> str:
     )
 
 
-@dataclass(frozen=True)
-class FiguresResult:
-    """Files written by :func:`run_figures`."""
-
-    files: list
-
-
-def store_positions(input_index: np.ndarray, wanted: list[int], location: str) -> list[int]:
-    """Positions in a store of dataset inputs ``wanted``; an input the store lacks is an error."""
-    where = {int(v): i for i, v in enumerate(input_index)}
-    missing = [i for i in wanted if i not in where]
-    if missing:
-        have = ", ".join(str(int(v)) for v in input_index[:8]) + (" ..." if len(input_index) > 8 else "")
-        raise LatentnavError(f"store {location} has no traversal of inputs {missing} (it has {have}); "
-                             f"traverse them with --inputs or --limit")
-    return [where[i] for i in wanted]
-
-
-def run_figures(store_path: str | Path, out: str | Path, inputs: list[int] | None = None, dim: int | None = None,
-                title: str = ARTICLE_GRID_TITLE) -> FiguresResult:
-    """Draw the article's figures for ``inputs`` (dataset indices; default the first two stored) from a store.
-
-    Per input: ``strip_input{i}_dim{d+1}.png`` (one dimension; default the article's index 7, else the first
-    traversed), ``grid_input{i}.png`` (every traversed dimension) and ``traversal_input{i}.gif``.
-    """
-    import matplotlib.pyplot as plt
-
-    store = TraversalStore.open(store_path)
-    out = prepare_output_dir(out)
-    done = store.done_flags()
-    index = store.group["input_index"][:]
-    wanted = list(inputs) if inputs else [int(v) for v in index[:2]]
-    positions = store_positions(index, wanted, str(store_path))
-    dims = store.dims
-    if dim is None:
-        dim = ARTICLE_STRIP_DIM if ARTICLE_STRIP_DIM in dims else dims[0]
-    if dim not in dims:
-        raise LatentnavError(f"--dim {dim} was not traversed in {store_path} (dims {dims}); pick one of those")
-    values = store.group["values"][:]
-    files = []
-    for input_id, pos in zip(wanted, positions):
-        if not done[pos // store.chunk_size]:
-            raise LatentnavError(f"input {input_id} is in an unfinished chunk of {store_path}; re-run traverse to finish it")
-        images = store.group["images"][pos]  # (D, S, H, W)
-        fig = strip_figure(images[dims.index(dim)], values[dim], dim)
-        files.append(_save(fig, out / f"strip_input{input_id}_dim{dim + 1}.png"))
-        fig = grid_figure(images, values, dims, title)
-        files.append(_save(fig, out / f"grid_input{input_id}.png"))
-        files.append(traversal_gif(images, out / f"traversal_input{input_id}.gif"))
-        plt.close("all")
-    return FiguresResult(files)
-
-
-def _save(fig, path: Path) -> Path:
-    fig.savefig(path, dpi=100)
-    return path
-
-
 def run_dci(checkpoint: str | Path, dataset: str, config: DCIConfig = DCIConfig(), *, split: str = "test",
             json_out: str | Path | None = None, plot_out: str | Path | None = None, overwrite: bool = False,
             data_dir=None, download: bool = False, model_class: str | None = None) -> DCIResult:
@@ -161,63 +93,27 @@ def run_dci(checkpoint: str | Path, dataset: str, config: DCIConfig = DCIConfig(
 
 
 @dataclass(frozen=True)
-class ReportResult:
-    """Where the report went."""
+class DemoResult:
+    """What the demo made."""
 
-    markdown: Path
-    json: Path
-    figures: list
-
-
-ARTICLE_INPUTS = (12, 19)
+    directory: Path
+    training: TrainResult
+    study: "object"
+    seconds: float
 
 
-def run_report(store_path: str | Path, out: str | Path, *, dci_json: str | Path | None = None,
-               inputs: list[int] | None = None, thresholds: RoleThresholds = RoleThresholds()) -> ReportResult:
-    """Write ``report.md``, ``report.json`` and figures for a finished store with effects."""
-    import json
+def run_demo(out: str | Path, *, dataset: str = "digits", data_dir=None, download: bool = False,
+             progress: bool = True) -> DemoResult:
+    """The article end to end on ``dataset``: train (or reuse) the seed autoencoder, traverse every test input with
+    the article's settings, effects and roles, DCI (the article's scores and the paper's with one-hot classes),
+    the report and the article's figures, all in ``out``."""
+    from engine.paths import prepare_output_dir
+    from engine.study import run_checkpoint_study
 
-    import matplotlib.pyplot as plt
-
-    store = TraversalStore.open(store_path)
-    if not store.done_flags().all():
-        raise LatentnavError(f"store {store_path} is unfinished; re-run the traverse command to complete it")
-    if effects_pending(store) or not has_effects(store):
-        raise LatentnavError(f"store {store_path} lacks effects; run `latentnav effects --store {store_path}` first")
-    dci = load_dci_json(dci_json) if dci_json else None
+    start = time.perf_counter()
     out = prepare_output_dir(out)
-    index = store.group["input_index"][:]
-    if inputs is None:
-        inputs = [i for i in ARTICLE_INPUTS if i in set(index.tolist())] or [int(v) for v in index[:2]]
-    store_positions(index, inputs, str(store_path))
-    effects = read_effects(store)
-    values = store.group["values"][:]
-    data = report_data(effects, index, store.group["labels"][:], store.dims, values, list(inputs), thresholds)
-    made = run_figures(store_path, out / "figures", inputs=list(inputs)).files
-    figures = {}
-    for i in inputs:
-        figures[f"grid_{i}"] = f"figures/grid_input{i}.png"
-        figures[f"strip_{i}"] = next(f"figures/{p.name}" for p in made if p.name.startswith(f"strip_input{i}_"))
-    max_change = effects["pixel_change"].max(axis=-1)
-    first, last = first_last_classes(effects, thresholds.min_confidence)
-    shares = np.array([[d["role_shares"][r] for r in ROLES] for d in data["dimensions"]])
-    n_classes = int(max(store.group["labels"][:].max(), effects["classes"].max(), 1)) + 1
-    drawings = {
-        "heatmap": effect_heatmap(max_change, store.group["labels"][:], store.dims),
-        "roles": role_shares_figure(shares, store.dims),
-        "transitions": transition_matrices(first, last, store.dims, n_classes),
-    }
-    if dci is not None:
-        drawings["hinton"] = hinton_figure(np.array(dci["R"]), dci["factor_names"])
-    for key, fig in drawings.items():
-        figures[key] = f"figures/{key}.png"
-        _save(fig, out / figures[key])
-        plt.close(fig)
-    identity = store.group.attrs["identity"]
-    grid = identity["grid"]
-    meta = {"store": str(store_path), "dataset": identity["dataset"]["name"], "split": identity["dataset"]["split"],
-            "model": f"{identity['model']['kind']} (sha256 {identity['model']['sha256'][:12]})",
-            "grid": f"{grid['mode']} mode" + (", relative" if grid["relative"] else ", values set")}
-    (out / "report.json").write_text(json.dumps({**meta, **data, "figures": figures, "dci": dci}, indent=2) + "\n")
-    (out / "report.md").write_text(report_markdown(data, meta, figures, dci))
-    return ReportResult(out / "report.md", out / "report.json", sorted(figures.values()))
+    training = ensure_checkpoint(out / "model.pth", TrainConfig(dataset=dataset), data_dir=data_dir,
+                                 download=download, progress=progress)
+    study = run_checkpoint_study(training.checkpoint, dataset, out, factors=("label", "onehot"), data_dir=data_dir,
+                                 download=download, progress=progress)
+    return DemoResult(out, training, study, time.perf_counter() - start)

@@ -68,8 +68,8 @@ def _role_text(role: str, trans: str) -> str:
     return f"identity: {trans.replace('→', ' → ')}" if role == "identity" and trans else ARTICLE_WORDS[role]
 
 
-def report_markdown(data: dict, meta: dict, figures: dict, dci: dict | None) -> str:
-    """The report as markdown; ``figures`` maps a key to a file name relative to the report."""
+def report_markdown(data: dict, meta: dict, figures: dict, dcis: list[dict]) -> str:
+    """The report as markdown; ``figures`` maps a key to a file name relative to the report; one DCI section per DCI."""
     lines = [f"# latentnav report: {meta['dataset']} {meta['split']}, {meta['model']}", ""]
     lines += [
         f"{data['n_inputs']:,} inputs traversed along {len(data['dims'])} latent dimensions, each set to "
@@ -109,14 +109,16 @@ def report_markdown(data: dict, meta: dict, figures: dict, dci: dict | None) -> 
               f"![role shares]({figures['roles']})", "",
               "Where the traversal takes the class, per dimension (first step → last step):", "",
               f"![class transitions]({figures['transitions']})", ""]
-    if dci is not None:
-        lines += dci_markdown(dci, figures.get("hinton"))
+    if dcis:
+        lines += ["## DCI", ""]
+    for dci in dcis:
+        lines += dci_markdown(dci, figures.get(f"hinton_{dci['config']['factors']}"))
     return "\n".join(lines)
 
 
 def dci_markdown(dci: dict, hinton: str | None) -> list[str]:
-    """The DCI section from a ``latentnav dci --json`` file."""
-    lines = ["## DCI", ""]
+    """One DCI section from a ``latentnav dci --json`` file."""
+    lines = [f"### Factors: {dci['config']['factors']}", ""]
     art = dci.get("article")
     if art:
         lines += ["DCI Metrics (the article's simplified scores, on the training data):", "",

@@ -107,11 +107,16 @@ def test_train_on_fake_mnist_end_to_end(tmp_path, cli):
     assert json.loads((tmp_path / "m.json").read_text())["dataset"] == "mnist"
 
 
-def test_demo_trains_once_then_reuses(tmp_path, cli):
+def test_demo_runs_end_to_end_then_reuses_everything(tmp_path, cli):
     code, out, err = cli("demo", "--out", tmp_path / "demo")
     assert code == 0, err
-    assert "AutoencoderClassifier" in out and "220,490 parameters" in out
+    assert "traversed 360 inputs, 57,600 images (57,600 computed)" in out
+    assert "- Informativeness (accuracy): " in out and "Paper DCI with one-hot classes" in out
+    report = tmp_path / "demo" / "report"
+    data = json.loads((report / "report.json").read_text())
+    assert len(data["dimensions"]) == 16 and [d["config"]["factors"] for d in data["dci"]] == ["label", "onehot"]
+    assert (report / "figures" / "grid_input12.png").is_file() and (report / "figures" / "strip_input19_dim8.png").is_file()
     stamp = (tmp_path / "demo" / "model.pth").stat().st_mtime_ns
     code, out, _ = cli("demo", "--out", tmp_path / "demo")
-    assert code == 0 and "reused existing checkpoint" in out
+    assert code == 0 and "reused existing checkpoint" in out and "(0 computed, resumed: 0 chunks left)" in out
     assert (tmp_path / "demo" / "model.pth").stat().st_mtime_ns == stamp

@@ -9,7 +9,7 @@ import zarr
 
 from conftest import assert_one_error_line
 from engine.dci_run import DCIConfig, compute_dci
-from engine.pipeline import run_report
+from engine.report_run import run_report
 from engine.traverse_run import TraverseConfig, traverse_dataset
 from models import LatentnavError
 from toy_models import toy_dataset, toy_loaded_model
@@ -42,13 +42,13 @@ def test_report_json_and_markdown(toy_store, toy_dci_json, tmp_path):
     assert dims[0]["modal_role"] == "identity" and dims[1]["modal_role"] == "stroke/rotation"
     assert dims[0]["roles"] == {str(i): "identity" for i in range(12)}
     assert set(dims[1]["role_shares"]) == {"no effect", "identity", "stroke/rotation", "refinement"}
-    assert data["dci"]["R"] and data["comparison"]["inputs"] == [2, 9]
+    assert data["dci"][0]["R"] and data["comparison"]["inputs"] == [2, 9]
     md = result.markdown.read_text()
     assert "| 3 (z[2]) | no major impact | 1.00 |" in md
     assert "| 1 (z[0]) | identity | 1.00 |" in md and "0 → 1 (100%)" in md
     assert "| 2 (z[1]) | stroke and rotation | 1.00 |" in md
     assert "## DCI" in md and "- Informativeness (accuracy): " in md
-    for name in ("grid_input2.png", "grid_input9.png", "heatmap.png", "roles.png", "transitions.png", "hinton.png"):
+    for name in ("grid_input2.png", "grid_input9.png", "heatmap.png", "roles.png", "transitions.png", "hinton_label.png"):
         assert (tmp_path / "rep" / "figures" / name).stat().st_size > 1000, name
     for link in [part.split(")")[0] for part in md.split("](")[1:]]:
         assert (tmp_path / "rep" / link).is_file(), link
@@ -100,3 +100,20 @@ def test_effects_refuses_another_model(digits_ckpt, tmp_path, cli):
     assert cli("train", "--epochs", "1", "--seed", "5", "--out", tmp_path / "other.pth")[0] == 0
     code, _, err = cli("effects", "--store", store, "--checkpoint", tmp_path / "other.pth")
     assert_one_error_line(code, err, "is not the model that wrote")
+
+
+def test_compare_two_runs(toy_store, toy_dci_json, tmp_path, cli):
+    run_report(toy_store, tmp_path / "a" / "report", dci_json=[toy_dci_json], inputs=[0])
+    run_report(toy_store, tmp_path / "b" / "report", inputs=[1])
+    code, out, err = cli("compare", tmp_path / "a", tmp_path / "b" / "report" / "report.json", "--out", tmp_path / "cmp")
+    assert code == 0, err
+    rows = json.loads((tmp_path / "cmp" / "compare.json").read_text())
+    assert [r["name"] for r in rows] == ["a", "b"]
+    dci = json.loads(toy_dci_json.read_text())
+    assert rows[0]["completeness"] == dci["completeness"] and rows[1]["completeness"] is None
+    assert rows[0]["mean_consistency"] == 1.0 and rows[0]["no_effect_share"] == pytest.approx(1 / 3)
+    md = (tmp_path / "cmp" / "compare.md").read_text()
+    assert md.count("| toy |") == 2 and (tmp_path / "cmp" / "compare.png").is_file()
+    assert (tmp_path / "cmp" / "compare.csv").read_text().splitlines()[0].startswith("name,model,kind")
+    code, _, err = cli("compare", tmp_path / "nothing", "--out", tmp_path / "cmp2")
+    assert_one_error_line(code, err, "no report.json")
