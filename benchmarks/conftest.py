@@ -6,13 +6,13 @@ With ``--benchmark-disable`` (CI) every benchmark runs once on small sizes so th
 
 import os
 
-import numpy as np
-import pytest
-import torch
+os.environ.setdefault("TQDM_DISABLE", "1")  # before anything imports tqdm (torch does)
 
-from models.datasets import Dataset, load_dataset
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
 
-os.environ.setdefault("TQDM_DISABLE", "1")
+from models.datasets import Dataset, load_dataset  # noqa: E402
 
 
 @pytest.fixture(scope="session")

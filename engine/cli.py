@@ -117,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", required=True, help="report directory")
     rep.set_defaults(handler=_report)
 
+    ver = sub.add_parser("verify", help="read every finished chunk; clear the flags of missing or damaged ones")
+    ver.add_argument("--store", required=True, help="RUN.zarr")
+    ver.set_defaults(handler=_verify)
+
     cmp_ = sub.add_parser("compare", help="put several runs' reports side by side")
     cmp_.add_argument("reports", nargs="+", help="report directories (or report.json files, or run directories)")
     cmp_.add_argument("--out", required=True, help="directory for compare.md/json/csv/png")
@@ -231,6 +235,19 @@ def _report(args) -> None:
     result = run_report(args.store, args.out, dci_json=args.dci, inputs=list(args.inputs) if args.inputs else None,
                         thresholds=thresholds)
     print(f"report: {result.markdown}\njson: {result.json}\nfigures: {len(result.figures)} in {result.markdown.parent / 'figures'}")
+
+
+def _verify(args) -> None:
+    from store.traversal_store import TraversalStore
+    from store.verify import verify_store
+
+    store = TraversalStore.open(args.store, "r+")
+    bad_images, bad_effects = verify_store(store, full=True)
+    if not bad_images and not bad_effects:
+        print(f"verify: {store.n_chunks} chunks, all finished chunks read back intact")
+        return
+    print(f"verify: damaged or missing chunks cleared: images {bad_images}, effects {bad_effects}; "
+          f"re-run the traverse command (or `latentnav effects --store {args.store}`) to recompute only those")
 
 
 def _compare(args) -> None:

@@ -16,8 +16,10 @@ from engine.morphometrics import MEASURES
 from engine.traversal import DEFAULT_BLOCK_ROWS
 from models.checkpoint import LoadedModel, load_checkpoint
 from models.errors import LatentnavError
+from models.progress import bar_options
 from store.effects_store import effects_done, effects_pending, ensure_effects, write_effects
 from store.traversal_store import TraversalStore
+from store.verify import verify_store
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ def fill_effects(store: TraversalStore, model: LoadedModel, device: torch.device
     ensure_effects(store, list(MEASURES))
     pending = effects_pending(store)
     images_arr, recon_arr = store.group["images"], store.group["reconstructions"]
-    for k in tqdm(pending, desc="effects", unit="chunk", disable=not progress or not pending):
+    for k in tqdm(pending, desc="effects", unit="chunk", **bar_options(progress and bool(pending))):
         start, stop = store.chunk_bounds(k)
         effects = chunk_effects(model, images_arr[start:stop], recon_arr[start:stop], device, block_rows)
         write_effects(store, k, asdict(effects))
@@ -52,6 +54,7 @@ def run_effects(store_path: str | Path, *, checkpoint: str | Path | None = None,
     The checkpoint defaults to the one recorded in the store; its sha256 must match the store's.
     """
     store = TraversalStore.open(store_path, "r+")
+    verify_store(store, full=False)
     identity = store.group.attrs["identity"]
     path = checkpoint or store.group.attrs.get("checkpoint")
     if path is None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import torch
 
-DEFAULT_BLOCK_ROWS = 2048
+DEFAULT_BLOCK_ROWS = 1024
 
 
 class NonFiniteDecoderOutput(ValueError):

@@ -20,13 +20,16 @@ from engine.effects import as_uint8, classify_chunk, measure_chunk
 from engine.effects_run import fill_effects
 from engine.encoding import encode_inputs
 from engine.grid import GridConfig, traversal_values
+from engine.morphometrics import MEASURES
 from engine.traversal import DEFAULT_BLOCK_ROWS, NonFiniteDecoderOutput, reconstruct, traverse_chunk
 from models.checkpoint import LoadedModel, load_checkpoint
 from models.datasets import Dataset, load_dataset
 from models.errors import LatentnavError
-from engine.morphometrics import MEASURES
+from models.progress import bar_options
 from store.effects_store import ensure_effects, write_effects
+from store.failpoints import failpoint
 from store.traversal_store import StoreContents, TraversalStore
+from store.verify import verify_store
 from store.writer import ChunkWriter
 
 
@@ -138,6 +141,8 @@ def traverse_dataset(model: LoadedModel, data: Dataset, out: str | Path, config:
         identity=_identity(model, data, index, config, dims),
     )
     store, resumed = TraversalStore.open_or_create(out, contents, overwrite=overwrite, storage_options=storage_options)
+    if resumed:
+        verify_store(store, full=False)  # a done chunk whose file was deleted is recomputed, not trusted
     store.group.attrs.update({"checkpoint": model.path, "model_kind": model.kind})
     if config.effects:
         ensure_effects(store, list(MEASURES))
@@ -167,12 +172,14 @@ def _fill(store: TraversalStore, model: LoadedModel, z_all: np.ndarray, values: 
     dims_t = torch.tensor(dims, dtype=torch.long, device=device)
     h, w = store.group["images"].shape[-2:]
     input_index = store.group["input_index"][:]
-    bar = tqdm(total=int(todo), unit="img", unit_scale=True, desc="traverse", disable=not progress, smoothing=0.1)
+    bar = tqdm(total=int(todo), unit="img", unit_scale=True, desc="traverse", smoothing=0.1,
+               **bar_options(progress))
     batch = store.chunk_size
     start_time = time.perf_counter()
-    with ChunkWriter(partial(_write, store), on_written=lambda k, n: bar.update(n * per_input)) as writer:
+    with bar, ChunkWriter(partial(_write, store), on_written=lambda k, n: bar.update(n * per_input)) as writer:
         for k in pending:
             start, stop = store.chunk_bounds(k)
+            failpoint("compute", k)
             z = torch.from_numpy(z_all[start:stop]).to(device)
 
             def compute(a: int, b: int) -> torch.Tensor:
@@ -196,7 +203,6 @@ def _fill(store: TraversalStore, model: LoadedModel, z_all: np.ndarray, values: 
                 classified = classify_chunk(model, as_uint8(images), as_uint8(recon), device, config.block_rows)
             writer.submit(k, stop - start, (images, recon, classified))
     seconds = time.perf_counter() - start_time
-    bar.close()
     store.set_complete({"last_run_seconds": round(seconds, 3), "last_run_device": describe_device(device)})
     return int(todo), len(pending), seconds
 

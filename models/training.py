@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 from models.checkpoint import ARCHITECTURES
 from models.datasets import DATASETS, Dataset
 from models.errors import LatentnavError
+from models.progress import bar_options
 from models.vae import BetaVAEClassifier, kl_divergence
 
 
@@ -77,7 +78,8 @@ def train_model(config: TrainConfig, train: Dataset, device: torch.device, progr
     x_all = torch.from_numpy(train.inputs).to(device)
     y_all = torch.from_numpy(train.labels).to(device)
     order_rng = torch.Generator().manual_seed(config.seed)
-    bar = tqdm(range(config.epochs), desc=f"train {config.model} on {config.dataset}", unit="epoch", disable=not progress)
+    bar = tqdm(range(config.epochs), desc=f"train {config.model} on {config.dataset}", unit="epoch",
+               **bar_options(progress))
     model.train()
     for _ in bar:
         order = torch.randperm(len(x_all), generator=order_rng).to(device)

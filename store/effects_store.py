@@ -17,6 +17,7 @@ A chunk's effects flag is set after its effects are written, so effects resume l
 import numpy as np
 from zarr.codecs import ZstdCodec
 
+from store.failpoints import failpoint
 from store.layout import ZSTD_LEVEL
 from store.traversal_store import TraversalStore
 
@@ -71,6 +72,7 @@ def write_effects(store: TraversalStore, k: int, arrays: dict) -> None:
     group = store.group[GROUP]
     for name in ARRAYS:
         group[name][start:stop] = arrays[name]
+    failpoint("effects_written", k)
     group["done"][k] = True
 
 

@@ -16,6 +16,7 @@ import zarr
 from zarr.codecs import ZstdCodec
 
 from models.errors import LatentnavError
+from store.failpoints import failpoint
 from store.layout import DIMENSIONS, IMAGE_DTYPES, LAYOUT_KEY, LAYOUT_VERSION, ZSTD_LEVEL
 
 
@@ -200,8 +201,10 @@ class TraversalStore:
         start, stop = self.chunk_bounds(k)
         images_arr, recon_arr, done_arr = self._arrays_for_writing()
         images_arr[start:stop] = images
+        failpoint("images_written", k)
         recon_arr[start:stop] = reconstructions
         done_arr[k] = True
+        failpoint("chunk_done", k)
 
     def set_complete(self, extra: dict | None = None) -> None:
         """Mark the store complete (every chunk done) and record ``extra`` attributes (e.g. timings)."""

@@ -2,10 +2,11 @@
 
 import os
 
-import pytest
-import torch
+os.environ.setdefault("TQDM_DISABLE", "1")  # before anything imports tqdm (torch does): tqdm reads it at import
 
-os.environ.setdefault("TQDM_DISABLE", "1")
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
 torch.set_num_threads(2)
 
 
