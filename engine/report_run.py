@@ -47,7 +47,6 @@ def run_figures(store_path: str | Path, out: str | Path, inputs: list[int] | Non
     traversed), ``grid_input{i}.png`` (every traversed dimension) and ``traversal_input{i}.gif``.
     """
     store = TraversalStore.open(store_path)
-    out = prepare_output_dir(out)
     done = store.done_flags()
     index = store.group["input_index"][:]
     wanted = list(inputs) if inputs else [int(v) for v in index[:2]]
@@ -57,11 +56,13 @@ def run_figures(store_path: str | Path, out: str | Path, inputs: list[int] | Non
         dim = ARTICLE_STRIP_DIM if ARTICLE_STRIP_DIM in dims else dims[0]
     if dim not in dims:
         raise LatentnavError(f"--dim {dim} was not traversed in {store_path} (dims {dims}); pick one of those")
+    unfinished = [i for i, pos in zip(wanted, positions) if not done[pos // store.chunk_size]]
+    if unfinished:
+        raise LatentnavError(f"inputs {unfinished} are in unfinished chunks of {store_path}; re-run traverse to finish them")
+    out = prepare_output_dir(out)
     values = store.group["values"][:]
     files = []
     for input_id, pos in zip(wanted, positions):
-        if not done[pos // store.chunk_size]:
-            raise LatentnavError(f"input {input_id} is in an unfinished chunk of {store_path}; re-run traverse to finish it")
         images = store.group["images"][pos]  # (D, S, H, W)
         fig = strip_figure(images[dims.index(dim)], values[dim], dim)
         files.append(_save(fig, out / f"strip_input{input_id}_dim{dim + 1}.png"))
@@ -97,11 +98,11 @@ def run_report(store_path: str | Path, out: str | Path, *, dci_json: list[str | 
         raise LatentnavError(f"store {store_path} lacks effects; run `latentnav effects --store {store_path}` first")
     dci_paths = [dci_json] if isinstance(dci_json, (str, Path)) else list(dci_json or [])
     dcis = [load_dci_json(path) for path in dci_paths]
-    out = prepare_output_dir(out)
     index = store.group["input_index"][:]
     if inputs is None:
         inputs = [i for i in ARTICLE_INPUTS if i in set(index.tolist())] or [int(v) for v in index[:2]]
     store_positions(index, inputs, str(store_path))
+    out = prepare_output_dir(out)
     effects = read_effects(store)
     values = store.group["values"][:]
     data = report_data(effects, index, store.group["labels"][:], store.dims, values, list(inputs), thresholds)

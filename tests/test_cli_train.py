@@ -1,6 +1,8 @@
 """``latentnav train`` and ``demo`` in-process: determinism, metrics, and every bad-input case."""
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -120,3 +122,15 @@ def test_demo_runs_end_to_end_then_reuses_everything(tmp_path, cli):
     code, out, _ = cli("demo", "--out", tmp_path / "demo")
     assert code == 0 and "reused existing checkpoint" in out and "(0 computed, resumed: 0 chunks left)" in out
     assert (tmp_path / "demo" / "model.pth").stat().st_mtime_ns == stamp
+
+
+def test_unwritable_output_directory(tmp_path, cli, monkeypatch):
+    import engine.paths
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(engine.paths.os, "access", lambda p, mode: False if Path(p) == locked else real_access(p, mode))
+    code, _, err = cli("train", "--epochs", "1", "--out", locked / "m.pth")
+    assert_one_error_line(code, err, "is not writable; choose another location")
+    assert list(locked.iterdir()) == []
