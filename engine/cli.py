@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     trav.add_argument("--no-effects", action="store_true", help="skip the effects (compute later with `effects`)")
     trav.add_argument("--out", required=True, help="store directory RUN.zarr (resumed if it exists)")
     trav.add_argument("--overwrite", action="store_true", help="replace a store made with another configuration")
+    trav.add_argument("--scheduler", default=None, help="shard over Dask: local or tcp://HOST:PORT (default: no Dask)")
+    trav.add_argument("--workers", type=int, default=None, help="local cluster size (default: one per core)")
+    trav.add_argument("--storage-options", type=_json_dict, default=None,
+                      help="fsspec options (JSON) for a store URL such as s3://bucket/run.zarr")
     _add_data_options(trav)
     trav.set_defaults(handler=_traverse)
 
@@ -121,6 +125,21 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("--store", required=True, help="RUN.zarr")
     ver.set_defaults(handler=_verify)
 
+    swp = sub.add_parser("sweep", help="traverse, DCI and report every checkpoint of a study, as Dask tasks")
+    swp.add_argument("--checkpoints", required=True, help="glob of checkpoints, quoted: 'runs/*.pth'")
+    swp.add_argument("--dataset", required=True, help="digits | mnist | shapes")
+    swp.add_argument("--split", default="test")
+    which = swp.add_mutually_exclusive_group()
+    which.add_argument("--inputs", type=_int_list, default=None, help="dataset indices, e.g. 12,19")
+    which.add_argument("--limit", type=int, default=None, help="the first N inputs (default all)")
+    swp.add_argument("--probe", default="xgboost", help="xgboost | sklearn")
+    swp.add_argument("--factors", type=_word_list, default=("label",), help="DCI factor modes, e.g. label,onehot")
+    swp.add_argument("--scheduler", default="local", help="local (default) or tcp://HOST:PORT")
+    swp.add_argument("--workers", type=int, default=None, help="local cluster size (default: one per core)")
+    swp.add_argument("--out", required=True, help="sweep directory: one run per checkpoint and the summary")
+    _add_data_options(swp)
+    swp.set_defaults(handler=_sweep)
+
     cmp_ = sub.add_parser("compare", help="put several runs' reports side by side")
     cmp_.add_argument("reports", nargs="+", help="report directories (or report.json files, or run directories)")
     cmp_.add_argument("--out", required=True, help="directory for compare.md/json/csv/png")
@@ -133,6 +152,22 @@ def _int_list(text: str) -> tuple[int, ...]:
         return tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 12,19, got {text!r}") from None
+
+
+def _word_list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _json_dict(text: str) -> dict:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a JSON object such as '{{\"anon\": true}}', got {text!r}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
+    return value
 
 
 def _float_pair(text: str) -> tuple[float, float]:
@@ -186,7 +221,8 @@ def _traverse(args) -> None:
                             effects=not args.no_effects)
     result = run_traverse(args.checkpoint, args.dataset, args.out, config, split=args.split, device=args.device,
                           overwrite=args.overwrite, data_dir=args.data_dir, download=args.download,
-                          model_class=args.model_class)
+                          model_class=args.model_class, storage_options=args.storage_options,
+                          scheduler=args.scheduler, workers=args.workers)
     print(traverse_summary(result))
 
 
@@ -248,6 +284,22 @@ def _verify(args) -> None:
         return
     print(f"verify: damaged or missing chunks cleared: images {bad_images}, effects {bad_effects}; "
           f"re-run the traverse command (or `latentnav effects --store {args.store}`) to recompute only those")
+
+
+def _sweep(args) -> None:
+    from engine.dci_run import FACTOR_MODES
+    from engine.sweep import SweepOptions, run_sweep
+
+    bad = [f for f in args.factors if f not in FACTOR_MODES]
+    if bad or not args.factors:
+        raise LatentnavError(f"--factors {','.join(bad) or '(empty)'} unknown; use label, onehot and/or all, e.g. label,onehot")
+    options = SweepOptions(dataset=args.dataset, factors=args.factors, probe=args.probe, split=args.split,
+                           inputs=args.inputs, limit=args.limit, data_dir=args.data_dir)
+    result = run_sweep(args.checkpoints, args.out, options, scheduler=args.scheduler, workers=args.workers)
+    print(f"sweep: {len(result.rows)} runs finished ({len(result.skipped)} already done), {len(result.failures)} failed, "
+          f"{result.seconds:.1f} s; summary {result.summary}")
+    for failure in result.failures:
+        print(f"latentnav: warning: {failure['name']} failed: {failure['error']}", file=sys.stderr)
 
 
 def _compare(args) -> None:

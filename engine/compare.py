@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 
 from engine.paths import prepare_output_dir  # noqa: E402
 from engine.study import load_report, summary_row  # noqa: E402
+from models.errors import LatentnavError  # noqa: E402
 
 COLUMNS = [
     ("name", "run", "{}"), ("kind", "model", "{}"), ("beta", "beta", "{:g}"), ("dataset", "data", "{}"),
@@ -26,15 +27,17 @@ def _cell(value, fmt: str) -> str:
     return "–" if value is None else fmt.format(value)
 
 
-def compare_markdown(rows: list[dict]) -> str:
-    """The comparison table (one row per run), grouped by dataset."""
+def compare_markdown(rows: list[dict], failures: list[dict] | None = None, figure: str = "compare.png") -> str:
+    """The comparison table (one row per run), grouped by dataset, then any runs that failed."""
     lines = ["# latentnav comparison", "",
              "D, C: paper DCI (Eastwood & Williams 2018) over the DCI factors; I: held-out probe accuracy; role "
              "consistency: mean share of inputs for which a dimension plays its most common role.", "",
              "| " + " | ".join(title for _, title, _ in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for row in sorted(rows, key=lambda r: (str(r["dataset"]), str(r["name"]))):
         lines.append("| " + " | ".join(_cell(row.get(key), fmt) for key, _, fmt in COLUMNS) + " |")
-    lines += ["", "![D, C and I per run](compare.png)", ""]
+    lines += ["", f"![D, C and I per run]({figure})", ""]
+    if failures:
+        lines += ["## Failed runs", ""] + [f"- `{f['name']}`: {f['error']}" for f in failures] + [""]
     return "\n".join(lines)
 
 
@@ -55,20 +58,36 @@ def compare_figure(rows: list[dict]) -> plt.Figure:
     return fig
 
 
+def write_comparison(rows: list[dict], out: Path, stem: str = "compare", failures: list[dict] | None = None) -> Path:
+    """Write ``{stem}.md``, ``.json``, ``.csv`` and ``.png`` for ``rows`` into the folder ``out``; return the markdown."""
+    if not rows and not failures:
+        raise LatentnavError("nothing to compare: no finished runs")
+    (out / f"{stem}.json").write_text(json.dumps(rows, indent=2) + "\n")
+    if rows:
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        with open(out / f"{stem}.csv", "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+        fig = compare_figure(rows)
+        fig.savefig(out / f"{stem}.png", dpi=100)
+        plt.close(fig)
+    (out / f"{stem}.md").write_text(compare_markdown(rows, failures, figure=f"{stem}.png"))
+    return out / f"{stem}.md"
+
+
+def load_rows(path: Path) -> list[dict]:
+    """Comparison rows of one argument: a sweep (folder with ``sweep.json``, or that file) or one report."""
+    sweep = path / "sweep.json" if path.is_dir() else path
+    if sweep.name == "sweep.json" and sweep.is_file():
+        return json.loads(sweep.read_text())
+    return [summary_row(load_report(path), name=_name(path))]
+
+
 def run_compare(reports: list[str | Path], out: str | Path) -> Path:
-    """Read every report, write ``compare.md``, ``compare.json``, ``compare.csv`` and ``compare.png`` to ``out``."""
-    rows = [summary_row(load_report(path), name=_name(Path(path))) for path in reports]
-    out = prepare_output_dir(out)
-    (out / "compare.json").write_text(json.dumps(rows, indent=2) + "\n")
-    with open(out / "compare.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    fig = compare_figure(rows)
-    fig.savefig(out / "compare.png", dpi=100)
-    plt.close(fig)
-    (out / "compare.md").write_text(compare_markdown(rows))
-    return out / "compare.md"
+    """Read every report (or sweep), write ``compare.md``, ``.json``, ``.csv`` and ``.png`` to ``out``."""
+    rows = [row for path in reports for row in load_rows(Path(path))]
+    return write_comparison(rows, prepare_output_dir(out))
 
 
 def _name(path: Path) -> str:

@@ -1,6 +1,7 @@
 """Choosing the torch device (``auto`` takes CUDA when a GPU is visible) and the CPU thread count."""
 
 import os
+from contextlib import contextmanager
 
 import torch
 
@@ -43,3 +44,14 @@ def compute_threads(device: torch.device, requested: int | None = None) -> int:
     if device.type == "cuda":
         return torch.get_num_threads()
     return max(1, (os.cpu_count() or 2) - 1)
+
+
+@contextmanager
+def thread_count(n: int):
+    """Run the block with ``n`` torch threads, then restore the previous count."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from engine.devices import compute_threads, resolve_device
+from engine.devices import compute_threads, resolve_device, thread_count
 from engine.effects import chunk_effects
 from engine.morphometrics import MEASURES
 from engine.traversal import DEFAULT_BLOCK_ROWS
@@ -33,10 +33,10 @@ class EffectsResult:
 
 
 def fill_effects(store: TraversalStore, model: LoadedModel, device: torch.device, *, progress: bool = True,
-                 block_rows: int = DEFAULT_BLOCK_ROWS) -> int:
-    """Compute the effects of every pending chunk (images done, effects not); return how many chunks."""
+                 block_rows: int = DEFAULT_BLOCK_ROWS, chunks: list[int] | None = None) -> int:
+    """Compute the effects of every pending chunk (images done, effects not; of ``chunks`` when given)."""
     ensure_effects(store, list(MEASURES))
-    pending = effects_pending(store)
+    pending = [k for k in effects_pending(store) if chunks is None or k in chunks]
     images_arr, recon_arr = store.group["images"], store.group["reconstructions"]
     for k in tqdm(pending, desc="effects", unit="chunk", **bar_options(progress and bool(pending))):
         start, stop = store.chunk_bounds(k)
@@ -67,12 +67,8 @@ def run_effects(store_path: str | Path, *, checkpoint: str | Path | None = None,
     model.model.to(torch_device)
     start = time.perf_counter()
     block_rows = int(identity.get("block_rows", DEFAULT_BLOCK_ROWS))
-    threads_before = torch.get_num_threads()
-    torch.set_num_threads(compute_threads(torch_device))  # as traverse does: same numbers as on the fly
-    try:
+    with thread_count(compute_threads(torch_device)):  # as traverse does: the same numbers as on the fly
         computed = fill_effects(store, model, torch_device, progress=progress, block_rows=block_rows)
-    finally:
-        torch.set_num_threads(threads_before)
     return EffectsResult(str(store_path), computed, store.n_chunks, time.perf_counter() - start)
 
 

@@ -15,7 +15,7 @@ import torch
 from tqdm.auto import tqdm
 
 from engine.chunking import bytes_per_input, compute_in_batches, plan_chunk_size
-from engine.devices import compute_threads, describe_device, resolve_device
+from engine.devices import compute_threads, describe_device, resolve_device, thread_count
 from engine.effects import as_uint8, classify_chunk, measure_chunk
 from engine.effects_run import fill_effects
 from engine.encoding import encode_inputs
@@ -110,19 +110,32 @@ def select_inputs(data: Dataset, config: TraverseConfig) -> np.ndarray:
 def run_traverse(checkpoint: str | Path, dataset: str, out: str | Path, config: TraverseConfig = TraverseConfig(), *,
                  split: str = "test", device: str = "auto", overwrite: bool = False, progress: bool = True,
                  data_dir=None, download: bool = False, model_class: str | None = None,
-                 storage_options: dict | None = None) -> TraverseResult:
+                 storage_options: dict | None = None, scheduler: str | None = None,
+                 workers: int | None = None) -> TraverseResult:
     """Traverse ``dataset``'s inputs with the model of ``checkpoint`` into the store ``out`` (resuming it)."""
     torch_device = resolve_device(device)
     model = load_checkpoint(checkpoint, model_class=model_class)
     data = load_dataset(dataset, split, data_dir=data_dir, download=download)
     return traverse_dataset(model, data, out, config, device=torch_device, overwrite=overwrite, progress=progress,
-                            storage_options=storage_options)
+                            storage_options=storage_options, scheduler=scheduler, workers=workers)
 
 
 def traverse_dataset(model: LoadedModel, data: Dataset, out: str | Path, config: TraverseConfig = TraverseConfig(), *,
                      device: torch.device = torch.device("cpu"), overwrite: bool = False, progress: bool = True,
-                     storage_options: dict | None = None) -> TraverseResult:
-    """Traverse the inputs of an in-memory ``data`` record with a loaded model into the store ``out``."""
+                     storage_options: dict | None = None, scheduler: str | None = None,
+                     workers: int | None = None) -> TraverseResult:
+    """Traverse the inputs of an in-memory ``data`` record with a loaded model into the store ``out``.
+
+    With ``scheduler`` (``local`` or ``tcp://HOST:PORT``) the pending chunks are sharded over Dask workers.
+    Encoding and decoding run with :func:`engine.devices.compute_threads` threads, so a run is reproducible.
+    """
+    with thread_count(compute_threads(device, config.torch_threads)):
+        return _traverse_dataset(model, data, out, config, device, overwrite, progress, storage_options, scheduler,
+                                 workers)
+
+
+def _traverse_dataset(model, data, out, config, device, overwrite, progress, storage_options, scheduler,
+                      workers) -> TraverseResult:
     torch_device = device
     if data.inputs.shape[1] != model.input_dim:
         raise LatentnavError(f"{data.name} images have {data.inputs.shape[1]} values but the model expects {model.input_dim}")
@@ -146,25 +159,39 @@ def traverse_dataset(model: LoadedModel, data: Dataset, out: str | Path, config:
     store.group.attrs.update({"checkpoint": model.path, "model_kind": model.kind})
     if config.effects:
         ensure_effects(store, list(MEASURES))
-    threads_before = torch.get_num_threads()
-    torch.set_num_threads(compute_threads(torch_device, config.torch_threads))
-    device_text = describe_device(torch_device)
-    try:
-        result = _fill(store, model, z_all, values, dims, config, torch_device, progress)
-        if config.effects:
-            fill_effects(store, model, torch_device, progress=progress, block_rows=config.block_rows)
-    finally:
-        torch.set_num_threads(threads_before)
+    if scheduler is not None:
+        from engine.distributed import fill_distributed
+
+        threads = compute_threads(torch_device, config.torch_threads)
+        result = fill_distributed(str(out), storage_options, model, config, torch_device, threads, scheduler, workers)
+        device_text = f"{describe_device(torch_device).split(' (')[0]} on dask workers ({threads} thread(s) each)"
+    else:
+        device_text, result = fill_store(store, model, config, torch_device, progress)
     return TraverseResult(store=str(out), n_inputs=len(index), n_images=len(index) * len(dims) * config.grid.steps,
                           images_computed=result[0], chunks_computed=result[1], seconds=result[2],
                           device=device_text, disk_bytes=store.disk_bytes(),
                           image_bytes=store.image_bytes(), resumed=resumed)
 
 
-def _fill(store: TraversalStore, model: LoadedModel, z_all: np.ndarray, values: np.ndarray, dims: list[int],
-          config: TraverseConfig, device: torch.device, progress: bool) -> tuple[int, int, float]:
-    """Compute and write every pending chunk; return (images computed, chunks computed, seconds)."""
-    pending = store.pending_chunks()
+def fill_store(store: TraversalStore, model: LoadedModel, config: TraverseConfig, device: torch.device,
+               progress: bool = True, chunks: list[int] | None = None) -> tuple[str, tuple[int, int, float]]:
+    """Compute the pending chunks (of ``chunks``, default all) and their effects, with the thread policy set.
+
+    Returns ``(device description, (images computed, chunks computed, seconds))``.
+    """
+    with thread_count(compute_threads(device, config.torch_threads)):
+        device_text = describe_device(device)
+        result = _fill(store, model, config, device, progress, chunks)
+        if config.effects:
+            fill_effects(store, model, device, progress=progress, block_rows=config.block_rows, chunks=chunks)
+    return device_text, result
+
+
+def _fill(store: TraversalStore, model: LoadedModel, config: TraverseConfig, device: torch.device, progress: bool,
+          chunks: list[int] | None) -> tuple[int, int, float]:
+    """Compute and write the pending chunks (of ``chunks``); return (images computed, chunks computed, seconds)."""
+    pending = [k for k in store.pending_chunks() if chunks is None or k in chunks]
+    z_all, values, dims = store.group["latents"][:], store.group["values"][:], store.dims
     per_input = len(dims) * config.grid.steps
     todo = sum(stop - start for start, stop in map(store.chunk_bounds, pending)) * per_input
     dtype = torch.uint8 if config.dtype == "uint8" else torch.float32
@@ -203,7 +230,8 @@ def _fill(store: TraversalStore, model: LoadedModel, z_all: np.ndarray, values: 
                 classified = classify_chunk(model, as_uint8(images), as_uint8(recon), device, config.block_rows)
             writer.submit(k, stop - start, (images, recon, classified))
     seconds = time.perf_counter() - start_time
-    store.set_complete({"last_run_seconds": round(seconds, 3), "last_run_device": describe_device(device)})
+    if store.done_flags().all():
+        store.set_complete({"last_run_seconds": round(seconds, 3), "last_run_device": describe_device(device)})
     return int(todo), len(pending), seconds
 
 

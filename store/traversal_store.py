@@ -82,7 +82,8 @@ class TraversalStore:
     def create(cls, location: str | Path, contents: StoreContents, *, overwrite: bool = False,
                storage_options: dict | None = None) -> "TraversalStore":
         """Write a new, empty (no chunk done) store at ``location``; it must not exist unless ``overwrite``."""
-        group = zarr.open_group(str(location), mode="w" if overwrite else "w-", storage_options=storage_options)
+        group = zarr.open_group(str(location), mode="w" if overwrite else "w-",
+                                storage_options=fsspec_options(location, storage_options))
         n, (h, w) = len(contents.labels), contents.image_shape
         c = contents.chunk_size
         zstd = (ZstdCodec(level=ZSTD_LEVEL),)
@@ -114,7 +115,7 @@ class TraversalStore:
         if _is_local(location) and not Path(location).is_dir():
             raise LatentnavError(f"store {location} does not exist (or is not a directory); create it with `latentnav traverse --out {location}`")
         try:
-            group = zarr.open_group(str(location), mode=mode, storage_options=storage_options)
+            group = zarr.open_group(str(location), mode=mode, storage_options=fsspec_options(location, storage_options))
         except Exception as exc:
             raise LatentnavError(f"{location} is not a zarr store ({type(exc).__name__}: {exc})") from None
         version = group.attrs.get(LAYOUT_KEY)
@@ -234,6 +235,13 @@ class TraversalStore:
 
 def _is_local(location) -> bool:
     return "://" not in str(location)
+
+
+def fsspec_options(location, storage_options: dict | None) -> dict | None:
+    """``storage_options`` for zarr; ``file://`` URLs get ``auto_mkdir`` (fsspec's local files need it)."""
+    if str(location).startswith("file://"):
+        return {"auto_mkdir": True, **(storage_options or {})}
+    return storage_options
 
 
 def _differences(old: dict, new: dict) -> list[str]:
