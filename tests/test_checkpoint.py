@@ -77,7 +77,7 @@ def test_user_model_class(tmp_path, monkeypatch):
         "    def decode(self, z):\n        return self.dec(z).sigmoid()\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    from user_models import TinyAE  # noqa: the module written above
+    from user_models import TinyAE  # the module written above
 
     path = tmp_path / "tiny.pth"
     torch.save(TinyAE(latent=3).state_dict(), path)

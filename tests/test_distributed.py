@@ -5,7 +5,6 @@ import os
 import shutil
 
 import numpy as np
-import pytest
 import zarr
 
 from conftest import assert_one_error_line
