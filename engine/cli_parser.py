@@ -38,8 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_options(train)
 
     trav = sub.add_parser("traverse", help="decode every dimension x step x input into a resumable zarr store")
-    trav.add_argument("--checkpoint", required=True, help="CKPT.pth (ours, the article's state_dict, or --model-class)")
-    trav.add_argument("--model-class", default=None, help="module:Class of your own model")
+    _add_model_options(trav)
     trav.add_argument("--dataset", required=True, help="digits | mnist | shapes")
     trav.add_argument("--split", default="test", help="train | test (default test)")
     which = trav.add_mutually_exclusive_group()
@@ -76,8 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
     dci = sub.add_parser("dci", help="Disentanglement, Completeness, Informativeness from tree-ensemble probes")
-    dci.add_argument("--checkpoint", required=True)
-    dci.add_argument("--model-class", default=None, help="module:Class of your own model")
+    _add_model_options(dci)
     dci.add_argument("--dataset", required=True, help="digits | mnist | shapes")
     dci.add_argument("--split", default="test", help="the inputs to encode and split into train/test (default test)")
     dci.add_argument("--probe", default="xgboost", help="xgboost (fast, CUDA when present) | sklearn (the article's)")
@@ -94,8 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     eff = sub.add_parser("effects", help="compute the traversal effects of an existing store (resumable)")
     eff.add_argument("--store", required=True, help="RUN.zarr written by traverse")
-    eff.add_argument("--checkpoint", default=None, help="the model that wrote the store (default: the one it records)")
-    eff.add_argument("--model-class", default=None, help="module:Class of your own model")
+    _add_model_options(eff, required=False, help="the model that wrote the store (default: the one it records)")
     eff.add_argument("--device", default="auto", help="auto | cpu | cuda")
 
 
@@ -174,6 +171,12 @@ def _bytes(text: str) -> int:
         return int(float(number) * unit)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a size such as 512M or 2G, got {text!r}") from None
+
+
+def _add_model_options(p: argparse.ArgumentParser, required: bool = True,
+                       help: str = "CKPT.pth (ours, the article's state_dict, or a state_dict for --model-class)") -> None:
+    p.add_argument("--checkpoint", required=required, default=None, help=help)
+    p.add_argument("--model-class", default=None, help="module:Class of your own model (constructed without arguments)")
 
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:

@@ -27,16 +27,16 @@ def dci_report(r) -> str:
                   "  (the article's simplified scores: accuracy on the training data, D = sum p^2, C = max p)"]
     else:
         lines += [f"- Informativeness (accuracy): {r.train_accuracy.mean():.4f}",
-                  f"- Disentanglement: {r.disentanglement:.4f}",
-                  f"- Completeness: {r.completeness:.4f}",
+                  f"- Disentanglement: {r.scores.disentanglement:.4f}",
+                  f"- Completeness: {r.scores.completeness:.4f}",
                   f"  (paper scores over {len(r.factor_names)} factors; mean training accuracy)"]
     held = "n/a (--n-test 0)" if r.test_accuracy is None else f"{r.test_accuracy.mean():.4f}"
     note = " (K = 1: every code can only inform the one factor, so D = 1 by convention)" if len(r.factor_names) == 1 else ""
     lines += [
         f"Paper DCI (Eastwood & Williams 2018), {r.config.factors} factors, probe {r.config.probe} on {r.probe_device}, "
         f"{r.probe_seconds:.2f} s:",
-        f"  disentanglement {r.disentanglement:.4f}{note}",
-        f"  completeness    {r.completeness:.4f}",
+        f"  disentanglement {r.scores.disentanglement:.4f}{note}",
+        f"  completeness    {r.scores.completeness:.4f}",
         f"  informativeness train {r.train_accuracy.mean():.4f}, held-out {held} (n_train {r.n_train}, n_test {r.n_test})",
     ]
     if r.bootstrap:
@@ -47,7 +47,7 @@ def dci_report(r) -> str:
     lines.append(f"  {'factor':<12} {'train acc':>9} {'test acc':>9} {'C_j':>7} {'weight':>7}")
     for j, name in enumerate(r.factor_names):
         test = "n/a" if r.test_accuracy is None else f"{r.test_accuracy[j]:.4f}"
-        lines.append(f"  {name:<12} {r.train_accuracy[j]:>9.4f} {test:>9} {r.per_factor[j]:>7.4f} {r.factor_weights[j]:>7.4f}")
+        lines.append(f"  {name:<12} {r.train_accuracy[j]:>9.4f} {test:>9} {r.scores.per_factor[j]:>7.4f} {r.scores.factor_weights[j]:>7.4f}")
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from engine.dci import article_scores, dci_scores
+from engine.dci import DCIScores, article_scores, dci_scores
 from engine.kernels import dci_scores_batch
 from engine.probes import PROBES, fit_probe
 from models.datasets import Dataset
@@ -52,12 +52,7 @@ class DCIResult:
     config: DCIConfig
     factor_names: list
     R: np.ndarray
-    disentanglement: float
-    completeness: float
-    per_code: np.ndarray
-    per_factor: np.ndarray
-    code_weights: np.ndarray
-    factor_weights: np.ndarray
+    scores: DCIScores
     train_accuracy: np.ndarray
     test_accuracy: np.ndarray | None
     article: dict | None
@@ -71,17 +66,18 @@ class DCIResult:
 
     def to_dict(self) -> dict:
         test = None if self.test_accuracy is None else self.test_accuracy.tolist()
+        sc = self.scores
         return {
             "config": asdict(self.config), "source": self.source, "n_train": self.n_train, "n_test": self.n_test,
             "factor_names": list(self.factor_names), "R": self.R.tolist(),
-            "disentanglement": self.disentanglement, "completeness": self.completeness,
+            "disentanglement": sc.disentanglement, "completeness": sc.completeness,
             "informativeness": {"train": float(self.train_accuracy.mean()),
                                 "test": None if test is None else float(np.mean(test))},
-            "per_code": {"disentanglement": self.per_code.tolist(), "weight": self.code_weights.tolist()},
+            "per_code": {"disentanglement": sc.per_code.tolist(), "weight": sc.code_weights.tolist()},
             "per_factor": [
                 {"name": n, "completeness": float(c), "weight": float(w), "train_accuracy": float(a),
                  "test_accuracy": None if test is None else test[j]}
-                for j, (n, c, w, a) in enumerate(zip(self.factor_names, self.per_factor, self.factor_weights,
+                for j, (n, c, w, a) in enumerate(zip(self.factor_names, sc.per_factor, sc.factor_weights,
                                                      self.train_accuracy))
             ],
             "article": self.article, "probe_device": self.probe_device, "probe_seconds": round(self.probe_seconds, 3),
@@ -154,9 +150,7 @@ def compute_dci(Z: np.ndarray, factors: np.ndarray, names: list[str], config: DC
                    "disentanglement": d, "completeness": c}
     boot = _bootstrap(Z[train], factors[train], config) if config.bootstrap else None
     return DCIResult(
-        config=config, factor_names=names, R=R, disentanglement=scores.disentanglement,
-        completeness=scores.completeness, per_code=scores.per_code, per_factor=scores.per_factor,
-        code_weights=scores.code_weights, factor_weights=scores.factor_weights, train_accuracy=train_acc,
+        config=config, factor_names=names, R=R, scores=scores, train_accuracy=train_acc,
         test_accuracy=test_acc, article=article, n_train=len(train), n_test=len(test),
         probe_device=fits[0].device, probe_seconds=sum(f.seconds for f in fits), bootstrap=boot,
         warnings=list(warnings or []),

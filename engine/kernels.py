@@ -11,57 +11,43 @@ from engine.dci import EPS
 
 
 @njit(cache=True)
-def _one(R, per_code, per_factor):
-    n_codes, n_factors = R.shape
+def _side(R, out):
+    """Per row i of R (n, m): ``out[i] = 1 - H_m(row + EPS)`` (1 when m = 1); returns the row-weighted mean.
+
+    Rows are codes for D (R) and factors for C (R transposed). Weights are row sums / total, uniform for R = 0.
+    """
+    n, m = R.shape
     total = 0.0
-    for i in range(n_codes):
-        for j in range(n_factors):
+    for i in range(n):
+        for j in range(m):
             total += R[i, j]
     uniform = total == 0.0
-    weight_total = n_codes * n_factors if uniform else total
-    # per code: 1 - entropy (base K) of the row (+EPS), normalised
-    d = 0.0
-    for i in range(n_codes):
+    weight_total = n * m if uniform else total
+    score = 0.0
+    for i in range(n):
         row_sum = 0.0
         raw_sum = 0.0
-        for j in range(n_factors):
+        for j in range(m):
             row_sum += R[i, j] + EPS
             raw_sum += 1.0 if uniform else R[i, j]
-        if n_factors == 1:
-            per_code[i] = 1.0
+        if m == 1:
+            out[i] = 1.0
         else:
             h = 0.0
-            for j in range(n_factors):
+            for j in range(m):
                 p = (R[i, j] + EPS) / row_sum
                 if p > 0.0:
                     h -= p * np.log(p)
-            per_code[i] = 1.0 - h / np.log(n_factors)
-        d += per_code[i] * (raw_sum / weight_total)
-    # per factor: 1 - entropy (base L) of the column (+EPS), normalised
-    c = 0.0
-    for j in range(n_factors):
-        col_sum = 0.0
-        raw_sum = 0.0
-        for i in range(n_codes):
-            col_sum += R[i, j] + EPS
-            raw_sum += 1.0 if uniform else R[i, j]
-        if n_codes == 1:
-            per_factor[j] = 1.0
-        else:
-            h = 0.0
-            for i in range(n_codes):
-                p = (R[i, j] + EPS) / col_sum
-                if p > 0.0:
-                    h -= p * np.log(p)
-            per_factor[j] = 1.0 - h / np.log(n_codes)
-        c += per_factor[j] * (raw_sum / weight_total)
-    return d, c
+            out[i] = 1.0 - h / np.log(m)
+        score += out[i] * (raw_sum / weight_total)
+    return score
 
 
 @njit(parallel=True, cache=True)
 def _batch(R_stack, D, C, per_code, per_factor):
     for b in prange(R_stack.shape[0]):
-        D[b], C[b] = _one(R_stack[b], per_code[b], per_factor[b])
+        D[b] = _side(R_stack[b], per_code[b])
+        C[b] = _side(R_stack[b].T, per_factor[b])
 
 
 def dci_scores_batch(R_stack) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -88,7 +88,7 @@ def test_compute_dci_label_and_onehot_on_known_codes():
     assert result.R.shape == (4, 1) and np.argmax(result.R[:, 0]) == 0
     assert result.article["informativeness"] == result.train_accuracy[0] > 0.95
     assert result.article["completeness"] == pytest.approx(result.R[:, 0].max() / (1 + 1e-8))
-    assert result.disentanglement == pytest.approx(1.0) and result.completeness > 0.5
+    assert result.scores.disentanglement == pytest.approx(1.0) and result.scores.completeness > 0.5
     onehot = (labels[:, None] == np.arange(3)).astype(np.int64)
     result = compute_dci(Z, onehot, ["a", "b", "c"], DCIConfig(factors="onehot", bootstrap=3))
     assert result.R.shape == (4, 3) and result.article is None and result.test_accuracy.mean() > 0.9
