@@ -36,7 +36,8 @@ def fill_effects(store: TraversalStore, model: LoadedModel, device: torch.device
                  block_rows: int = DEFAULT_BLOCK_ROWS, chunks: list[int] | None = None) -> int:
     """Compute the effects of every pending chunk (images done, effects not; of ``chunks`` when given)."""
     ensure_effects(store, list(MEASURES))
-    pending = [k for k in effects_pending(store) if chunks is None or k in chunks]
+    wanted = None if chunks is None else set(chunks)
+    pending = [k for k in effects_pending(store) if wanted is None or k in wanted]
     images_arr, recon_arr = store.group["images"], store.group["reconstructions"]
     for k in tqdm(pending, desc="effects", unit="chunk", **bar_options(progress and bool(pending))):
         start, stop = store.chunk_bounds(k)

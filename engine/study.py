@@ -15,6 +15,7 @@ from engine.pipeline import run_dci
 from engine.report_run import run_report
 from engine.traverse_run import TraverseConfig, TraverseResult, run_traverse
 from models.errors import LatentnavError
+from store.traversal_store import TraversalStore
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,28 @@ def run_checkpoint_study(checkpoint: str | Path, dataset: str, out: str | Path, 
     dci_paths = []
     for mode in factors:
         path = out / f"dci_{mode}.json"
-        if not path.is_file():
+        if not _dci_matches(path, traverse_sha(store)):
             run_dci(checkpoint, dataset, DCIConfig(probe=probe, factors=mode), split=split, json_out=path,
                     plot_out=path.with_suffix(".png"), overwrite=True, data_dir=data_dir, download=download)
         dci_paths.append(path)
     report = run_report(store, out / "report", dci_json=dci_paths)
     data = json.loads(report.json.read_text())
     return StudyResult(out, report.json, traverse, summary_row(data, name=out.name, traverse=traverse))
+
+
+def traverse_sha(store: Path) -> str:
+    """sha256 of the checkpoint that wrote the store."""
+    return TraversalStore.open(store).group.attrs["identity"]["model"]["sha256"]
+
+
+def _dci_matches(path: Path, sha256: str) -> bool:
+    """An earlier DCI file is reused only when it was computed for the same checkpoint."""
+    if not path.is_file():
+        return False
+    try:
+        return json.loads(path.read_text())["source"]["model"]["sha256"] == sha256
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 def summary_row(report: dict, name: str, traverse: TraverseResult | None = None) -> dict:

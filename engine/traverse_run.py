@@ -136,18 +136,17 @@ def traverse_dataset(model: LoadedModel, data: Dataset, out: str | Path, config:
 
 def _traverse_dataset(model, data, out, config, device, overwrite, progress, storage_options, scheduler,
                       workers) -> TraverseResult:
-    torch_device = device
     if data.inputs.shape[1] != model.input_dim:
         raise LatentnavError(f"{data.name} images have {data.inputs.shape[1]} values but the model expects {model.input_dim}")
     dims = _check_dims(config.dims, model.latent_dim)
     index = select_inputs(data, config)
-    model.model.to(torch_device)
-    z_all = encode_inputs(model, data.inputs[index], torch_device, index)
-    stats = z_all if config.grid.mode == "fixed" else encode_inputs(model, data.inputs, torch_device)
+    model.model.to(device)
+    z_all = encode_inputs(model, data.inputs[index], device, index)
+    stats = z_all if config.grid.mode == "fixed" else encode_inputs(model, data.inputs, device)
     values = traversal_values(config.grid, stats)
     itemsize = 1 if config.dtype == "uint8" else 4
     per_input = bytes_per_input(len(dims), config.grid.steps, model.input_dim, itemsize, model.latent_dim)
-    chunk = config.chunk_size or plan_chunk_size(len(index), per_input, torch_device, config.memory_budget)
+    chunk = config.chunk_size or plan_chunk_size(len(index), per_input, device, config.memory_budget)
     contents = StoreContents(
         latents=z_all, labels=data.labels[index], input_index=index, values=values, dims=tuple(dims),
         image_shape=data.image_shape, chunk_size=chunk, dtype=config.dtype,
@@ -162,11 +161,11 @@ def _traverse_dataset(model, data, out, config, device, overwrite, progress, sto
     if scheduler is not None:
         from engine.distributed import fill_distributed
 
-        threads = compute_threads(torch_device, config.torch_threads)
-        result = fill_distributed(str(out), storage_options, model, config, torch_device, threads, scheduler, workers)
-        device_text = f"{describe_device(torch_device).split(' (')[0]} on dask workers ({threads} thread(s) each)"
+        threads = compute_threads(device, config.torch_threads)
+        result = fill_distributed(str(out), storage_options, model, config, device, threads, scheduler, workers)
+        device_text = f"{describe_device(device).split(' (')[0]} on dask workers ({threads} thread(s) each)"
     else:
-        device_text, result = fill_store(store, model, config, torch_device, progress)
+        device_text, result = fill_store(store, model, config, device, progress)
     return TraverseResult(store=str(out), n_inputs=len(index), n_images=len(index) * len(dims) * config.grid.steps,
                           images_computed=result[0], chunks_computed=result[1], seconds=result[2],
                           device=device_text, disk_bytes=store.disk_bytes(),
@@ -190,7 +189,8 @@ def fill_store(store: TraversalStore, model: LoadedModel, config: TraverseConfig
 def _fill(store: TraversalStore, model: LoadedModel, config: TraverseConfig, device: torch.device, progress: bool,
           chunks: list[int] | None) -> tuple[int, int, float]:
     """Compute and write the pending chunks (of ``chunks``); return (images computed, chunks computed, seconds)."""
-    pending = [k for k in store.pending_chunks() if chunks is None or k in chunks]
+    wanted = None if chunks is None else set(chunks)
+    pending = [k for k in store.pending_chunks() if wanted is None or k in wanted]
     z_all, values, dims = store.group["latents"][:], store.group["values"][:], store.dims
     per_input = len(dims) * config.grid.steps
     todo = sum(stop - start for start, stop in map(store.chunk_bounds, pending)) * per_input

@@ -117,3 +117,14 @@ def test_compare_two_runs(toy_store, toy_dci_json, tmp_path, cli):
     assert (tmp_path / "cmp" / "compare.csv").read_text().splitlines()[0].startswith("name,model,kind")
     code, _, err = cli("compare", tmp_path / "nothing", "--out", tmp_path / "cmp2")
     assert_one_error_line(code, err, "no report.json")
+
+
+def test_study_reuses_a_dci_file_only_for_the_same_checkpoint(tmp_path):
+    from engine.study import _dci_matches
+
+    path = tmp_path / "dci_label.json"
+    assert not _dci_matches(path, "abc")
+    path.write_text(json.dumps({"source": {"model": {"sha256": "abc"}}}))
+    assert _dci_matches(path, "abc") and not _dci_matches(path, "def")
+    path.write_text("{not json")
+    assert not _dci_matches(path, "abc")
