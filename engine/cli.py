@@ -126,7 +126,7 @@ def _compare(args) -> None:
 
 
 def _demo(args) -> None:
-    from engine.pipeline import run_demo
+    from engine.study import run_demo
 
     result = run_demo(args.out, dataset=args.dataset, data_dir=args.data_dir, download=args.download)
     print(demo_summary(result))

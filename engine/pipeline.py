@@ -13,7 +13,7 @@ from engine.dci_run import DCIConfig, DCIResult, compute_dci, factor_matrix
 from engine.encoding import encode_inputs
 from engine.figures import hinton_figure
 from engine.paths import prepare_output_file
-from models.checkpoint import LoadedModel, load_checkpoint, save_checkpoint
+from models.checkpoint import load_checkpoint, save_checkpoint
 from models.datasets import load_dataset
 from models.training import TrainConfig, evaluate, train_model
 
@@ -56,15 +56,6 @@ def ensure_checkpoint(out: str | Path, config: TrainConfig, **kwargs) -> TrainRe
     return run_train(config, out, **kwargs)
 
 
-def model_summary(loaded: LoadedModel) -> str:
-    """Multi-line summary: architecture, parameter count, sizes and the module tree."""
-    n_params = sum(p.numel() for p in loaded.model.parameters())
-    return (
-        f"{type(loaded.model).__name__} ({loaded.kind}): input {loaded.input_dim}, latent {loaded.latent_dim}, "
-        f"classes {loaded.num_classes}, {n_params:,} parameters\n{loaded.model}"
-    )
-
-
 def run_dci(checkpoint: str | Path, dataset: str, config: DCIConfig = DCIConfig(), *, split: str = "test",
             json_out: str | Path | None = None, plot_out: str | Path | None = None, overwrite: bool = False,
             data_dir=None, download: bool = False, model_class: str | None = None) -> DCIResult:
@@ -90,30 +81,3 @@ def run_dci(checkpoint: str | Path, dataset: str, config: DCIConfig = DCIConfig(
         fig.savefig(plot_path, dpi=100)
         plt.close(fig)
     return result
-
-
-@dataclass(frozen=True)
-class DemoResult:
-    """What the demo made."""
-
-    directory: Path
-    training: TrainResult
-    study: "object"
-    seconds: float
-
-
-def run_demo(out: str | Path, *, dataset: str = "digits", data_dir=None, download: bool = False,
-             progress: bool = True) -> DemoResult:
-    """The article end to end on ``dataset``: train (or reuse) the seed autoencoder, traverse every test input with
-    the article's settings, effects and roles, DCI (the article's scores and the paper's with one-hot classes),
-    the report and the article's figures, all in ``out``."""
-    from engine.paths import prepare_output_dir
-    from engine.study import run_checkpoint_study
-
-    start = time.perf_counter()
-    out = prepare_output_dir(out)
-    training = ensure_checkpoint(out / "model.pth", TrainConfig(dataset=dataset), data_dir=data_dir,
-                                 download=download, progress=progress)
-    study = run_checkpoint_study(training.checkpoint, dataset, out, factors=("label", "onehot"), data_dir=data_dir,
-                                 download=download, progress=progress)
-    return DemoResult(out, training, study, time.perf_counter() - start)

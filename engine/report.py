@@ -143,10 +143,3 @@ def load_dci_json(path: str | Path) -> dict:
     if not isinstance(data, dict) or "R" not in data or "informativeness" not in data:
         raise LatentnavError(f"--dci {path} is not a latentnav DCI file (no R); write it with `latentnav dci --json`")
     return data
-
-
-def identity_share(data: dict) -> float:
-    """Share of (input, dimension) pairs whose role is identity."""
-    shares = [d["role_shares"]["identity"] for d in data["dimensions"]]
-    return float(np.mean(shares)) if shares else 0.0
-

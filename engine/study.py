@@ -1,20 +1,22 @@
-"""One checkpoint, end to end: traverse -> effects -> DCI -> report, into one directory; and its summary row.
+"""One checkpoint, end to end: traverse -> effects -> DCI -> report, into one directory; its summary row; the demo.
 
 This is the unit of work of ``demo``, of the beta-VAE comparison and of a sweep. Every step resumes or reuses
 what a previous run left in the directory (the store resumes, an existing DCI JSON is kept).
 """
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.dci_run import DCIConfig
 from engine.grid import GridConfig
 from engine.paths import prepare_output_dir
-from engine.pipeline import run_dci
+from engine.pipeline import TrainResult, ensure_checkpoint, run_dci
 from engine.report_run import run_report
 from engine.traverse_run import TraverseConfig, TraverseResult, run_traverse
 from models.errors import LatentnavError
+from models.training import TrainConfig
 from store.traversal_store import TraversalStore
 
 
@@ -106,3 +108,27 @@ def load_report(path: str | Path) -> dict:
             except ValueError as exc:
                 raise LatentnavError(f"{candidate} is not valid JSON ({exc})") from None
     raise LatentnavError(f"no report.json at {path}; make one with `latentnav report --store RUN.zarr --out DIR`")
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo made."""
+
+    directory: Path
+    training: TrainResult
+    study: StudyResult
+    seconds: float
+
+
+def run_demo(out: str | Path, *, dataset: str = "digits", data_dir=None, download: bool = False,
+             progress: bool = True) -> DemoResult:
+    """The article end to end on ``dataset``: train (or reuse) the seed autoencoder, traverse every test input with
+    the article's settings, effects and roles, DCI (the article's scores and the paper's with one-hot classes),
+    the report and the article's figures, all in ``out``."""
+    start = time.perf_counter()
+    out = prepare_output_dir(out)
+    training = ensure_checkpoint(out / "model.pth", TrainConfig(dataset=dataset), data_dir=data_dir,
+                                 download=download, progress=progress)
+    study = run_checkpoint_study(training.checkpoint, dataset, out, factors=("label", "onehot"), data_dir=data_dir,
+                                 download=download, progress=progress)
+    return DemoResult(out, training, study, time.perf_counter() - start)
