@@ -142,25 +142,33 @@ class TraversalStore:
                 if not (path / "zarr.json").is_file():
                     raise LatentnavError(f"--out {path} is a non-empty directory that is not a latentnav store; choose another --out")
                 existing = cls.open(path, "r+")
-                differences = _differences(existing.group.attrs.get("identity", {}), contents.identity)
-                if not differences and existing.chunk_size == contents.chunk_size:
+                if existing.matches(contents, overwrite):
                     existing.remove_partial_files()
                     return existing, True
-                if not overwrite:
-                    what = "; ".join(differences) or f"chunk size {existing.chunk_size} vs {contents.chunk_size}"
-                    raise LatentnavError(f"store {path} was written with another configuration ({what}); "
-                                         f"pass --overwrite to replace it or choose another --out")
                 shutil.rmtree(path)
         elif not overwrite:  # a URL: resume what is there when it is ours with the same identity
             try:
                 existing = cls.open(location, "r+", storage_options=storage_options)
             except LatentnavError:
                 existing = None
-            if existing is not None:
-                if _differences(existing.group.attrs.get("identity", {}), contents.identity):
-                    raise LatentnavError(f"store {location} was written with another configuration; pass --overwrite")
+            if existing is not None and existing.matches(contents, overwrite):
                 return existing, True
         return cls.create(location, contents, overwrite=overwrite, storage_options=storage_options), False
+
+    def matches(self, contents: StoreContents, overwrite: bool) -> bool:
+        """True when this store was made with ``contents``' identity and chunk size (so it can be resumed).
+
+        Otherwise False with ``overwrite`` (the caller replaces it), else an error naming the differences.
+        """
+        differences = _differences(self.group.attrs.get("identity", {}), contents.identity)
+        if self.chunk_size != contents.chunk_size:
+            differences.append(f"chunk_size: {self.chunk_size} vs {contents.chunk_size}")
+        if not differences:
+            return True
+        if overwrite:
+            return False
+        raise LatentnavError(f"store {self.location} was written with another configuration ({'; '.join(differences)}); "
+                             f"pass --overwrite to replace it or choose another --out")
 
     # ----------------------------------------------------------------- properties
     @property
