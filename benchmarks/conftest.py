@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from models.datasets import Dataset, load_dataset  # noqa: E402
+from latentnav.data.datasets import Dataset, load_dataset  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +24,8 @@ def real_run(request) -> bool:
 @pytest.fixture(scope="session")
 def trained_ckpt(tmp_path_factory):
     """Path of an AutoencoderClassifier trained on digits (seed architecture, ~97 % test accuracy)."""
-    from engine.pipeline import run_train
-    from models.training import TrainConfig
+    from latentnav.jobs.train import run_train
+    from latentnav.models.training import TrainConfig
 
     path = tmp_path_factory.mktemp("bench") / "ae.pth"
     run_train(TrainConfig(epochs=30), path, device="cpu", progress=False)

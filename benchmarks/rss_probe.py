@@ -8,8 +8,8 @@ import resource
 import sys
 
 from benchmarks.conftest import tiled_digits
-from engine.traverse_run import TraverseConfig, traverse_dataset
-from models import load_checkpoint
+from latentnav.jobs.traverse import TraverseConfig, traverse_dataset
+from latentnav import load_checkpoint
 
 
 def main(argv: list[str]) -> None:

@@ -3,8 +3,8 @@
 import numpy as np
 
 from benchmarks.conftest import best_time
-from engine.dci import dci_scores
-from engine.kernels import dci_scores_batch
+from latentnav.metrics.importance import dci_scores
+from latentnav.metrics.kernels import dci_scores_batch
 
 
 def test_dci_batch_kernel_vs_numpy_loop(benchmark, real_run):

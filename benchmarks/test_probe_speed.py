@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 from benchmarks.conftest import best_time, tiled_digits
-from engine.probes import XGBOOST_PARAMS, fit_probe
-from models import load_checkpoint, load_dataset
+from latentnav.metrics.probes import XGBOOST_PARAMS, fit_probe
+from latentnav import load_checkpoint, load_dataset
 
 
 def test_xgboost_vs_sklearn_probe(benchmark, trained_ckpt, real_run):

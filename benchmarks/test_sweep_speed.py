@@ -7,9 +7,9 @@ the per-worker start-up (imports, numba compilation) that the single process pay
 
 import time
 
-from engine.pipeline import run_train
-from engine.sweep import SweepOptions, run_sweep
-from models.training import TrainConfig
+from latentnav.jobs.train import run_train
+from latentnav.jobs.sweep import SweepOptions, run_sweep
+from latentnav.models.training import TrainConfig
 
 
 def test_sweep_local_cluster_vs_sequential(benchmark, tmp_path, real_run):

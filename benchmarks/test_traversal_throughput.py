@@ -13,9 +13,9 @@ import torch
 
 from benchmarks.article_loop import article_traversal
 from benchmarks.conftest import best_time, tiled_digits
-from engine.traversal import traverse_chunk
-from engine.traverse_run import TraverseConfig, traverse_dataset
-from models import load_checkpoint
+from latentnav.traversal.batched import traverse_chunk
+from latentnav.jobs.traverse import TraverseConfig, traverse_dataset
+from latentnav import load_checkpoint
 
 VALUES = torch.tensor(np.tile(np.linspace(-3, 3, 10), (16, 1)), dtype=torch.float32)
 DIMS = torch.arange(16)

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 import torch
 
-from models.errors import LatentnavError
+from latentnav.errors import ParameterError
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 
@@ -13,11 +13,11 @@ DEVICE_CHOICES = ("auto", "cpu", "cuda")
 def resolve_device(name: str = "auto") -> torch.device:
     """The device for ``auto``, ``cpu`` or ``cuda``; ``cuda`` without a visible GPU is an error."""
     if name not in DEVICE_CHOICES:
-        raise LatentnavError(f"--device {name!r} is unknown; choose auto, cpu or cuda")
+        raise ParameterError("device", "is unknown; choose auto, cpu or cuda", value=name)
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise LatentnavError("--device cuda was asked for but no CUDA GPU is visible; use --device cpu or --device auto")
+        raise ParameterError("device", "was asked for but no CUDA GPU is visible; use 'cpu' or 'auto'", value="cuda")
     return torch.device(name)
 
 

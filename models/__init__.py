@@ -1,12 +1,11 @@
-"""Models, checkpoints and datasets of latentnav (the bottom layer: imports nothing from engine or store)."""
+"""Models and checkpoints of latentnav (``latentnav.models``): the article's autoencoder, the beta-VAE, loading.
 
-from models.autoencoder import AutoencoderClassifier
-from models.checkpoint import LoadedModel, load_checkpoint, save_checkpoint
-from models.datasets import Dataset, load_dataset
-from models.errors import LatentnavError
-from models.vae import BetaVAEClassifier
+The bottom layer with :mod:`latentnav.store` and the pure subject packages: imports nothing from jobs or the CLI.
+"""
 
-__all__ = [
-    "AutoencoderClassifier", "BetaVAEClassifier", "Dataset", "LatentnavError", "LoadedModel",
-    "load_checkpoint", "load_dataset", "save_checkpoint",
-]
+from latentnav.models.autoencoder import AutoencoderClassifier
+from latentnav.models.checkpoint import load_checkpoint, save_checkpoint
+from latentnav.models.loaded import LoadedModel
+from latentnav.models.vae import BetaVAEClassifier
+
+__all__ = ["AutoencoderClassifier", "BetaVAEClassifier", "LoadedModel", "load_checkpoint", "save_checkpoint"]

@@ -7,82 +7,33 @@ dataset and the training metrics. :func:`load_checkpoint` accepts:
 - our checkpoints (state_dict + sidecar);
 - a plain state_dict of the seed architecture (``AutoencoderClassifier``) or of ``BetaVAEClassifier``
   with no sidecar: input, latent and class sizes are inferred from the tensor shapes;
-- any state_dict with ``model_class="module:Class"`` for a user's model, which must offer
-  ``encode``/``decode`` methods or ``encoder``/``decoder`` modules.
+- any state_dict with ``model_class="module:Class"`` or ``"path/to/file.py:Class"`` (and ``model_kwargs`` for its
+  constructor) for a user's model, which must offer ``encode``/``decode`` methods or ``encoder``/``decoder`` modules.
+  A file path is imported under a private module name, so it never clashes with an installed package.
 
 Loading always uses ``torch.load(..., weights_only=True)``: a pickle that would run code is refused.
 """
 
 import hashlib
 import importlib
+import importlib.util
 import json
 import os
 import pickle
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from models.autoencoder import AutoencoderClassifier
-from models.errors import LatentnavError
-from models.vae import BetaVAEClassifier
+from latentnav.models.autoencoder import AutoencoderClassifier
+from latentnav.models.loaded import LoadedModel, probe_latent_dim
+from latentnav.errors import LatentnavError, ParameterError
+from latentnav.models.vae import BetaVAEClassifier
 
 ARCHITECTURES = {"ae": AutoencoderClassifier, "vae": BetaVAEClassifier}
 SIDECAR_FORMAT = 1
-
-
-@dataclass(frozen=True)
-class LoadedModel:
-    """A model in eval mode on the CPU, with what is known about where it came from.
-
-    Attributes
-    ----------
-    model : torch.nn.Module
-    kind : str
-        ``ae``, ``vae`` or ``module:Class`` for a user's model.
-    input_dim, latent_dim, num_classes : int
-        ``num_classes`` is 0 when the model has no classifier head.
-    path : str
-    sha256 : str
-        Hash of the checkpoint file (the store records it to refuse mixing models).
-    metadata : dict
-        The sidecar's contents, or ``{}``.
-    """
-
-    model: nn.Module
-    kind: str
-    input_dim: int
-    latent_dim: int
-    num_classes: int
-    path: str
-    sha256: str
-    metadata: dict = field(default_factory=dict)
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Deterministic latent codes (n, L) of inputs (n, input_dim)."""
-        m = self.model
-        return m.encode(x) if hasattr(m, "encode") else m.encoder(x)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Decoded images (..., input_dim) of codes (..., L), flattened per image."""
-        m = self.model
-        out = m.decode(z) if hasattr(m, "decode") else m.decoder(z)
-        return out.reshape(*z.shape[:-1], -1)
-
-    def classify(self, z: torch.Tensor) -> torch.Tensor | None:
-        """Class logits (..., num_classes) of codes (..., L), or None without a head."""
-        head = getattr(self.model, "classifier", None)
-        return head(z) if head is not None else None
-
-    def describe(self) -> dict:
-        """JSON-ready description: kind, sizes, path and sha256."""
-        return {
-            "kind": self.kind, "input_dim": self.input_dim, "latent_dim": self.latent_dim,
-            "num_classes": self.num_classes, "checkpoint": self.path, "sha256": self.sha256,
-        }
 
 
 def sidecar_path(path: str | Path) -> Path:
@@ -125,18 +76,21 @@ def load_checkpoint(path: str | Path, *, model_class: str | None = None, model_k
     meta = _read_sidecar(path)
     if model_class is not None:
         model, kind = _user_model(model_class, model_kwargs or {}), model_class
+    elif model_kwargs:
+        raise ParameterError("model_kwargs", "are only used with {model_class} (a user's model class)")
     else:
         kind = meta.get("architecture", {}).get("kind") or _infer_kind(state, path)
         model = ARCHITECTURES[kind](**_infer_sizes(state, kind))
     _check_keys_and_shapes(model, state, path)
     model.load_state_dict(state)
     model.eval()
-    latent_dim = int(getattr(model, "latent_dim", 0)) or _probe_latent_dim(model)
+    latent_dim = int(getattr(model, "latent_dim", 0)) or probe_latent_dim(model, int(getattr(model, "input_dim", 784)))
     head = getattr(model, "classifier", None)
     return LoadedModel(
         model=model, kind=kind, input_dim=int(getattr(model, "input_dim", 784)), latent_dim=latent_dim,
         num_classes=int(head.out_features) if isinstance(head, nn.Linear) else 0,
-        path=str(path), sha256=_sha256(path), metadata=meta,
+        path=str(path), sha256=_sha256(path), metadata=meta, model_class=model_class,
+        model_kwargs=dict(model_kwargs or {}),
     )
 
 
@@ -222,32 +176,61 @@ def _check_keys_and_shapes(model: nn.Module, state: dict, path: Path) -> None:
 
 
 def _user_model(spec: str, kwargs: dict) -> nn.Module:
-    module_name, _, class_name = spec.partition(":")
-    if not module_name or not class_name:
-        raise LatentnavError(f"--model-class {spec!r} must look like module:Class (e.g. mymodels:ConvAE)")
-    if "" not in sys.path and "." not in sys.path:
-        sys.path.insert(0, "")  # a user's module in the working directory, as `python -m` would find it
-    try:
-        cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError) as exc:
-        raise LatentnavError(f"cannot import model class {spec!r} ({exc}); check the module is on PYTHONPATH") from None
+    cls = import_model_class(spec)
     try:
         model = cls(**kwargs)
     except Exception as exc:
-        raise LatentnavError(f"cannot construct {spec} with {kwargs} ({_first_line(exc)})") from None
+        raise ParameterError("model_kwargs", f"{kwargs} do not construct {spec} ({_first_line(exc)})") from None
     if not isinstance(model, nn.Module):
-        raise LatentnavError(f"{spec} is a {type(model).__name__}, not a torch.nn.Module")
+        raise ParameterError("model_class", f"is a {type(model).__name__}, not a torch.nn.Module", value=spec)
     for method, attr in (("encode", "encoder"), ("decode", "decoder")):
         if not hasattr(model, method) and not hasattr(model, attr):
-            raise LatentnavError(f"{spec} has neither a {method}() method nor a {attr} module; latentnav needs both halves")
+            raise ParameterError("model_class", f"has neither a {method}() method nor a {attr} module; latentnav "
+                                                f"needs both halves", value=spec)
     return model
 
 
-def _probe_latent_dim(model: nn.Module) -> int:
-    with torch.no_grad():
-        x = torch.zeros(1, int(getattr(model, "input_dim", 784)))
-        z = model.encode(x) if hasattr(model, "encode") else model.encoder(x)
-    return int(z.shape[-1])
+def import_model_class(spec: str) -> type:
+    """The class named by ``module:Class`` (importable, or in the working directory) or ``path/to/file.py:Class``.
+
+    A file is imported by its path under a private module name (``latentnav_user.<stem>_<hash>``), so a user's
+    ``models.py`` never clashes with a package of the same name, and vice versa.
+    """
+    where, _, class_name = spec.rpartition(":")
+    if not where or not class_name or not class_name.isidentifier():
+        raise ParameterError("model_class", "must look like module:Class or path/to/file.py:Class "
+                                            "(e.g. mymodels:ConvAE)", value=spec)
+    try:
+        module = _import_file(Path(where)) if where.endswith(".py") else _import_module(where)
+        return getattr(module, class_name)
+    except Exception as exc:  # ImportError, AttributeError, and whatever the user's module raises while importing
+        raise ParameterError("model_class", f"cannot be imported ({type(exc).__name__}: {_first_line(exc)}); check "
+                                            f"the module is on PYTHONPATH or give the file as path/to/file.py:Class",
+                             value=spec) from None
+
+
+def _import_module(name: str):
+    if "" not in sys.path and "." not in sys.path:
+        sys.path.insert(0, "")  # a user's module in the working directory, as `python -m` would find it
+    return importlib.import_module(name)
+
+
+def _import_file(path: Path):
+    path = path.resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"no file {path}")
+    name = f"latentnav_user.{path.stem}_{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look the module up while it executes
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 def _sha256(path: Path) -> str:

@@ -14,11 +14,11 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from models.checkpoint import ARCHITECTURES
-from models.datasets import DATASETS, Dataset
-from models.errors import LatentnavError
-from models.progress import bar_options
-from models.vae import BetaVAEClassifier, kl_divergence
+from latentnav.models.checkpoint import ARCHITECTURES
+from latentnav.data.datasets import DATASETS, Dataset
+from latentnav.errors import ParameterError
+from latentnav.progress import bar_options
+from latentnav.models.vae import BetaVAEClassifier, kl_divergence
 
 
 @dataclass(frozen=True)
@@ -39,16 +39,16 @@ class TrainConfig:
 
     def __post_init__(self):
         if self.dataset not in DATASETS:
-            raise LatentnavError(f"--dataset {self.dataset!r} is unknown; choose one of {', '.join(DATASETS)}")
+            raise ParameterError("dataset", f"is unknown; choose one of {', '.join(DATASETS)}", value=self.dataset)
         if self.model not in ARCHITECTURES:
-            raise LatentnavError(f"--model {self.model!r} is unknown; choose ae or vae")
+            raise ParameterError("model", f"is unknown; choose one of {', '.join(ARCHITECTURES)}", value=self.model)
         for name in ("latent_dim", "epochs", "batch_size"):
             if getattr(self, name) < 1:
-                raise LatentnavError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
+                raise ParameterError(name, f"must be >= 1, got {getattr(self, name)}")
         if not self.lr > 0:
-            raise LatentnavError(f"--lr must be > 0, got {self.lr}")
+            raise ParameterError("lr", f"must be > 0, got {self.lr}")
         if not self.beta >= 0:
-            raise LatentnavError(f"--beta must be >= 0, got {self.beta}")
+            raise ParameterError("beta", f"must be >= 0, got {self.beta}")
 
     def to_dict(self) -> dict:
         return asdict(self)

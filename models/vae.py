@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from models.autoencoder import make_decoder
+from latentnav.models.autoencoder import make_decoder
 
 
 class BetaVAEClassifier(nn.Module):

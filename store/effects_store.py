@@ -1,84 +1,66 @@
-"""The ``effects/`` group of a traversal store: per-image effects, chunked like the images, with their own done flags.
+"""The effects arrays of a traversal store: per-image effects, chunked like the images, with their own done flags.
 
 | array | shape | dtype | dimension_names |
 |---|---|---|---|
-| ``effects/pixel_change`` | (N, D, S) | float32 | input, dim, step |
-| ``effects/classes`` | (N, D, S) | int16 | input, dim, step |
-| ``effects/class_prob`` | (N, D, S) | float32 | input, dim, step |
-| ``effects/morphometrics`` | (N, D, S, M) | float32 | input, dim, step, measure |
-| ``effects/recon_class`` | (N,) | int16 | input |
-| ``effects/recon_prob`` | (N,) | float32 | input |
-| ``effects/recon_morphometrics`` | (N, M) | float32 | input, measure |
-| ``effects/done`` | (chunks,) | bool | chunk |
+| ``pixel_change`` | (N, D, S) | float32 | input, dim, step |
+| ``classes`` | (N, D, S) | int16 | input, dim, step |
+| ``class_prob`` | (N, D, S) | float32 | input, dim, step |
+| ``morphometrics`` | (N, D, S, M) | float32 | input, dim, step, measure |
+| ``recon_class`` | (N,) | int16 | input |
+| ``recon_prob`` | (N,) | float32 | input |
+| ``recon_morphometrics`` | (N, M) | float32 | input, measure |
+| ``effects_done`` | (chunks,) | bool | chunk |
 
-A chunk's effects flag is set after its effects are written, so effects resume like images.
+The measure names are the ``measures`` attribute of ``morphometrics``. A chunk's effects flag is set after its
+effects are written, so effects resume like images. These functions work on the zarr group; jobs call them through
+:class:`latentnav.store.traversal_store.TraversalStore`.
 """
 
 import numpy as np
+import zarr
 from zarr.codecs import ZstdCodec
 
-from store.failpoints import failpoint
-from store.layout import ZSTD_LEVEL
-from store.traversal_store import TraversalStore
+from latentnav.store.failpoints import failpoint
+from latentnav.store.layout import EFFECT_AXES, EFFECTS, EFFECTS_DONE, ZSTD_LEVEL
 
-GROUP = "effects"
-# name -> (trailing dims after input: "DS" = (D, S), "DSM", "", "M"; dtype; dimension names)
-ARRAYS = {
-    "pixel_change": ("DS", "float32", ("input", "dim", "step")),
-    "classes": ("DS", "int16", ("input", "dim", "step")),
-    "class_prob": ("DS", "float32", ("input", "dim", "step")),
-    "morphometrics": ("DSM", "float32", ("input", "dim", "step", "measure")),
-    "recon_class": ("", "int16", ("input",)),
-    "recon_prob": ("", "float32", ("input",)),
-    "recon_morphometrics": ("M", "float32", ("input", "measure")),
-}
+EFFECT_NAMES = (*EFFECTS, EFFECTS_DONE)
 
 
-def has_effects(store: TraversalStore) -> bool:
-    return GROUP in store.group
+def has_effects(group: zarr.Group) -> bool:
+    return EFFECTS_DONE in group
 
 
-def ensure_effects(store: TraversalStore, measures: list[str]) -> None:
-    """Create the ``effects`` group (empty, no chunk done) unless it exists."""
-    if has_effects(store):
-        return
-    n, d, s = store.group["images"].shape[:3]
-    c = store.chunk_size
+def create_effects(group: zarr.Group, chunk_size: int, n_chunks: int, measures: list[str]) -> None:
+    """Create the effects arrays (empty, no chunk done) beside the images."""
+    n, d, s = group["images"].shape[:3]
     sizes = {"D": d, "S": s, "M": len(measures)}
-    group = store.group.create_group(GROUP, attributes={"measures": list(measures)})
-    for name, (trail, dtype, dims) in ARRAYS.items():
+    for name, (trail, dtype) in EFFECTS.items():
         shape = (n, *(sizes[t] for t in trail))
-        group.create_array(name, shape=shape, chunks=(c, *shape[1:]), dtype=dtype, fill_value=0,
-                           compressors=(ZstdCodec(level=ZSTD_LEVEL),), dimension_names=dims)
-    group.create_array("done", shape=(store.n_chunks,), chunks=(1,), dtype=bool, fill_value=False,
+        dims = ("input", *(EFFECT_AXES[t] for t in trail))
+        attributes = {"measures": list(measures)} if "M" in trail else {}
+        group.create_array(name, shape=shape, chunks=(chunk_size, *shape[1:]), dtype=dtype, fill_value=0,
+                           compressors=(ZstdCodec(level=ZSTD_LEVEL),), dimension_names=dims, attributes=attributes)
+    group.create_array(EFFECTS_DONE, shape=(n_chunks,), chunks=(1,), dtype=bool, fill_value=False,
                        compressors=None, dimension_names=("chunk",))
 
 
-def effects_done(store: TraversalStore) -> np.ndarray:
-    """Effects flag per chunk, (n_chunks,) bool (all False without an effects group)."""
-    if not has_effects(store):
-        return np.zeros(store.n_chunks, dtype=bool)
-    return np.asarray(store.group[GROUP]["done"][:], dtype=bool)
+def effects_done(group: zarr.Group, n_chunks: int) -> np.ndarray:
+    """Effects flag per chunk, (n_chunks,) bool (all False without effects)."""
+    if not has_effects(group):
+        return np.zeros(n_chunks, dtype=bool)
+    return np.asarray(group[EFFECTS_DONE][:], dtype=bool)
 
 
-def effects_pending(store: TraversalStore) -> list[int]:
-    """Chunks whose images are done but whose effects are not."""
-    return [int(k) for k in np.nonzero(store.done_flags() & ~effects_done(store))[0]]
-
-
-def write_effects(store: TraversalStore, k: int, arrays: dict) -> None:
-    """Write chunk ``k``'s effects (name -> array with the chunk's inputs first), then set its flag."""
-    start, stop = store.chunk_bounds(k)
-    group = store.group[GROUP]
-    for name in ARRAYS:
+def write_effects(group: zarr.Group, k: int, start: int, stop: int, arrays: dict) -> None:
+    """Write chunk ``k``'s effects (name -> array of its inputs ``start:stop`` first), then set its flag."""
+    for name in EFFECTS:
         group[name][start:stop] = arrays[name]
     failpoint("effects_written", k)
-    group["done"][k] = True
+    group[EFFECTS_DONE][k] = True
 
 
-def read_effects(store: TraversalStore) -> dict:
+def read_effects(group: zarr.Group) -> dict:
     """Every effects array as numpy (name -> array over all N inputs), plus ``measures``."""
-    group = store.group[GROUP]
-    out = {name: group[name][...] for name in ARRAYS}
-    out["measures"] = list(group.attrs["measures"])
+    out = {name: group[name][...] for name in EFFECTS}
+    out["measures"] = list(group["morphometrics"].attrs["measures"])
     return out

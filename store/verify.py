@@ -1,20 +1,16 @@
 """Checking a store's finished chunks: every chunk marked done must exist and decode.
 
-:func:`find_missing_chunks` only asks the store whether each done chunk's files exist (cheap; run on every resume).
-:func:`verify_store` also reads and decompresses every done chunk (``latentnav verify``), which catches truncated
-or corrupted files. Bad chunks get their done flags cleared (images and effects), so the next ``traverse`` or
-``effects`` recomputes exactly those chunks and touches nothing else.
+:func:`find_bad_chunks` with ``full=False`` only asks the store whether each done chunk's files exist (cheap; run on
+every resume); with ``full=True`` (``latentnav verify``) it also reads and decompresses every done chunk, which
+catches truncated or corrupted files. Bad chunks get their done flags cleared (images and effects), so the next
+``traverse`` or ``effects`` recomputes exactly those chunks and touches nothing else.
 """
 
 import numpy as np
 import zarr
 from zarr.core.sync import sync
 
-from store.effects_store import ARRAYS as EFFECT_ARRAYS
-from store.effects_store import GROUP as EFFECTS, effects_done, has_effects
-from store.traversal_store import TraversalStore
-
-CHUNKED = ("images", "reconstructions")
+from latentnav.store.layout import CHUNKED, EFFECTS, EFFECTS_DONE
 
 
 def _chunk_exists(arr: zarr.Array, k: int) -> bool:
@@ -31,7 +27,7 @@ def _chunk_decodes(arr: zarr.Array, start: int, stop: int) -> bool:
     return True
 
 
-def _check(store: TraversalStore, arrays: list[zarr.Array], chunks: list[int], full: bool) -> list[int]:
+def _check(store, arrays: list[zarr.Array], chunks: list[int], full: bool) -> list[int]:
     bad = []
     for k in chunks:
         start, stop = store.chunk_bounds(k)
@@ -42,33 +38,33 @@ def _check(store: TraversalStore, arrays: list[zarr.Array], chunks: list[int], f
     return bad
 
 
-def find_bad_chunks(store: TraversalStore, full: bool = True) -> tuple[list[int], list[int]]:
-    """Done chunks whose files are missing (or, with ``full``, do not decode): ``(image_chunks, effect_chunks)``."""
+def find_bad_chunks(store, full: bool = True) -> tuple[list[int], list[int]]:
+    """Done chunks of a :class:`TraversalStore` whose files are missing or (``full``) do not decode.
+
+    Returns ``(image_chunks, effect_chunks)``.
+    """
+    group = store.group
     done = [int(k) for k in np.nonzero(store.done_flags())[0]]
-    bad_images = _check(store, [store.group[name] for name in CHUNKED], done, full)
+    bad_images = _check(store, [group[name] for name in CHUNKED], done, full)
     bad_effects = []
-    if has_effects(store):
-        group = store.group[EFFECTS]
-        effect_done = [int(k) for k in np.nonzero(effects_done(store))[0]]
-        bad_effects = _check(store, [group[name] for name in EFFECT_ARRAYS], effect_done, full)
+    if store.has_effects():
+        effect_done = [int(k) for k in np.nonzero(store.effects_done())[0]]
+        bad_effects = _check(store, [group[name] for name in EFFECTS], effect_done, full)
     return bad_images, bad_effects
 
 
-def clear_bad_chunks(store: TraversalStore, bad_images: list[int], bad_effects: list[int]) -> None:
+def clear_bad_chunks(store, bad_images: list[int], bad_effects: list[int]) -> None:
     """Clear the done flags of bad chunks (a bad image chunk also loses its effects) and the complete marks."""
+    group = store.group
     for k in bad_images:
-        store.group["done"][k] = False
-    if has_effects(store):
+        group["done"][k] = False
+    if store.has_effects():
         for k in set(bad_images) | set(bad_effects):
-            store.group[EFFECTS]["done"][k] = False
+            group[EFFECTS_DONE][k] = False
+    changed = {}
     if bad_images:
-        store.group.attrs["complete"] = False
+        changed["complete"] = False
     if bad_images or bad_effects:
-        store.group.attrs["effects_complete"] = False
-
-
-def verify_store(store: TraversalStore, full: bool = True) -> tuple[list[int], list[int]]:
-    """Find bad chunks and clear their flags; returns ``(image_chunks, effect_chunks)`` that were bad."""
-    bad_images, bad_effects = find_bad_chunks(store, full)
-    clear_bad_chunks(store, bad_images, bad_effects)
-    return bad_images, bad_effects
+        changed["effects_complete"] = False
+    if changed:
+        store.update_attrs(changed)

@@ -13,8 +13,8 @@ torch.set_num_threads(2)
 @pytest.fixture(scope="session")
 def digits_ckpt(tmp_path_factory):
     """A seed-architecture checkpoint trained briefly on digits (good enough to classify, ~1 s)."""
-    from engine.pipeline import run_train
-    from models.training import TrainConfig
+    from latentnav.jobs.train import run_train
+    from latentnav.models.training import TrainConfig
 
     path = tmp_path_factory.mktemp("ckpt") / "ae.pth"
     run_train(TrainConfig(epochs=15), path, device="cpu", progress=False)
@@ -24,7 +24,7 @@ def digits_ckpt(tmp_path_factory):
 @pytest.fixture
 def cli(capsys):
     """Run ``latentnav`` in-process: ``code, out, err = cli("train", "--out", ...)``."""
-    from engine.cli import main
+    from latentnav.cli import main
 
     def run(*argv):
         code = main([str(a) for a in argv])

@@ -14,8 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.checkpoint import LoadedModel
-from models.datasets import Dataset
+from latentnav.models.loaded import LoadedModel
+from latentnav.data.datasets import Dataset
 
 SIZE = 28
 

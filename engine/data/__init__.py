@@ -1,0 +1,1 @@
+"""Datasets: the embedded digits, MNIST and the generated shapes, as Dataset records."""

@@ -1,0 +1,96 @@
+"""One checkpoint, end to end: traverse -> effects -> DCI -> report, into one directory; its summary row; the demo.
+
+This is the unit of work of ``demo``, of the beta-VAE comparison and of a sweep. Every step resumes or reuses
+what a previous run left in the directory (the store resumes, an existing DCI JSON is kept).
+"""
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from latentnav.jobs.dci import run_dci
+from latentnav.jobs.outputs import prepare_output_dir
+from latentnav.jobs.report import run_report
+from latentnav.jobs.train import TrainResult, ensure_checkpoint
+from latentnav.jobs.traverse import TraverseResult, run_traverse
+from latentnav.metrics.dci_probe import DCIConfig
+from latentnav.models.training import TrainConfig
+from latentnav.report.compare import summary_row
+from latentnav.store import open_store
+from latentnav.traversal.config import TraverseConfig
+from latentnav.traversal.grid import GridConfig
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """Where one checkpoint's outputs are, and its summary row."""
+
+    directory: Path
+    report: Path
+    traverse: TraverseResult
+    summary: dict
+
+
+def run_checkpoint_study(checkpoint: str | Path, dataset: str, out: str | Path, *, factors: tuple[str, ...] = ("label",),
+                         probe: str = "xgboost", split: str = "test", inputs: tuple[int, ...] | None = None,
+                         limit: int | None = None, grid: GridConfig = GridConfig(), device: str = "auto",
+                         data_dir=None, download: bool = False, progress: bool = True) -> StudyResult:
+    """Traverse, measure, score and report one checkpoint into ``out``.
+
+    Writes ``run.zarr``, ``dci_{factors}.json`` (+ ``.png`` Hinton diagram) for each factor mode, ``report/``.
+    """
+    out = prepare_output_dir(out)
+    store = out / "run.zarr"
+    config = TraverseConfig(grid=grid, inputs=inputs, limit=limit)
+    traverse = run_traverse(checkpoint, dataset, store, config, split=split, device=device, progress=progress,
+                            data_dir=data_dir, download=download)
+    dci_paths = []
+    for mode in factors:
+        path = out / f"dci_{mode}.json"
+        if not _dci_matches(path, traverse_sha(store)):
+            run_dci(checkpoint, dataset, DCIConfig(probe=probe, factors=mode), split=split, json_out=path,
+                    plot_out=path.with_suffix(".png"), overwrite=True, data_dir=data_dir, download=download)
+        dci_paths.append(path)
+    report = run_report(store, out / "report", dci_json=dci_paths)
+    data = json.loads(report.json.read_text())
+    return StudyResult(out, report.json, traverse, summary_row(data, name=out.name, traverse=traverse))
+
+
+def traverse_sha(store: Path) -> str:
+    """sha256 of the checkpoint that wrote the store."""
+    return open_store(store).attrs["identity"]["model"]["sha256"]
+
+
+def _dci_matches(path: Path, sha256: str) -> bool:
+    """An earlier DCI file is reused only when it was computed for the same checkpoint."""
+    if not path.is_file():
+        return False
+    try:
+        return json.loads(path.read_text())["source"]["model"]["sha256"] == sha256
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What the demo made."""
+
+    directory: Path
+    training: TrainResult
+    study: StudyResult
+    seconds: float
+
+
+def run_demo(out: str | Path, *, dataset: str = "digits", data_dir=None, download: bool = False,
+             progress: bool = True) -> DemoResult:
+    """The article end to end on ``dataset``: train (or reuse) the seed autoencoder, traverse every test input with
+    the article's settings, effects and roles, DCI (the article's scores and the paper's with one-hot classes),
+    the report and the article's figures, all in ``out``."""
+    start = time.perf_counter()
+    out = prepare_output_dir(out)
+    training = ensure_checkpoint(out / "model.pth", TrainConfig(dataset=dataset), data_dir=data_dir,
+                                 download=download, progress=progress)
+    study = run_checkpoint_study(training.checkpoint, dataset, out, factors=("label", "onehot"), data_dir=data_dir,
+                                 download=download, progress=progress)
+    return DemoResult(out, training, study, time.perf_counter() - start)
