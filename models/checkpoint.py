@@ -4,36 +4,64 @@ A latentnav checkpoint is a plain ``state_dict`` file (``torch.save(model.state_
 so the article's code loads it unchanged) plus a JSON sidecar ``m.json`` with the architecture, the
 dataset and the training metrics. :func:`load_checkpoint` accepts:
 
-- our checkpoints (state_dict + sidecar);
-- a plain state_dict of the seed architecture (``AutoencoderClassifier``) or of ``BetaVAEClassifier``
-  with no sidecar: input, latent and class sizes are inferred from the tensor shapes;
+- our checkpoints (state_dict + sidecar), of every kind in :data:`ARCHITECTURES`;
+- a plain state_dict of a built-in architecture (the seed ``AutoencoderClassifier``, ``BetaVAEClassifier``,
+  ``ConvAE``, ``ConvVAE``) with no sidecar: the kind and the sizes are inferred from the keys and tensor shapes;
 - any state_dict with ``model_class="module:Class"`` or ``"path/to/file.py:Class"`` (and ``model_kwargs`` for its
   constructor) for a user's model, which must offer ``encode``/``decode`` methods or ``encoder``/``decoder`` modules.
   A file path is imported under a private module name, so it never clashes with an installed package.
 
-Loading always uses ``torch.load(..., weights_only=True)``: a pickle that would run code is refused.
+The file may be a ``torch.save`` of the state_dict or of a dict holding it (``state_dict``, ``model_state_dict``,
+``model``; a ``model.`` prefix shared by all keys is dropped when the bare keys fit), a ``.safetensors`` file, or a
+TorchScript archive (its weights go into ``model_class``; without one the scripted module is the model when it
+has exported ``encode``/``decode``). See :mod:`latentnav.models.checkpoint_files`: no pickled code is ever run.
 """
 
 import hashlib
 import importlib
 import importlib.util
 import json
+import math
 import os
-import pickle
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from latentnav.models.autoencoder import AutoencoderClassifier
-from latentnav.models.loaded import LoadedModel, probe_latent_dim
 from latentnav.errors import LatentnavError, ParameterError
+from latentnav.models.autoencoder import AutoencoderClassifier
+from latentnav.models.checkpoint_files import file_sha256, first_line, read_checkpoint, strip_prefix
+from latentnav.models.conv import ConvAE, ConvVAE
+from latentnav.models.loaded import LoadedModel, default_input_shape, head_size, probe_model
 from latentnav.models.vae import BetaVAEClassifier
 
-ARCHITECTURES = {"ae": AutoencoderClassifier, "vae": BetaVAEClassifier}
+ARCHITECTURES = {"ae": AutoencoderClassifier, "vae": BetaVAEClassifier, "conv-ae": ConvAE, "conv-vae": ConvVAE}
 SIDECAR_FORMAT = 1
+_LAST_ENCODER_KEY = {"ae": "encoder.4.weight", "vae": "fc_mu.weight", "conv-ae": "encoder.11.weight",
+                     "conv-vae": "fc_mu.weight"}
+
+
+def build_model(kind: str, *, input_shape: tuple, latent_dim: int, num_classes: int) -> nn.Module:
+    """A fresh model of registered ``kind`` for inputs of ``input_shape`` (``(D,)`` or ``(C, H, W)``).
+
+    The flat models take ``input_dim = prod(input_shape)``; the conv models ``(C, 64, 64)`` images (a
+    ParameterError ``image_size`` for others). ``num_classes`` 0 gives a conv model without a head.
+    """
+    cls = ARCHITECTURES[kind]
+    if hasattr(cls, "from_sizes"):
+        return cls.from_sizes(tuple(input_shape), latent_dim, num_classes)
+    return cls(math.prod(input_shape), latent_dim, num_classes)
+
+
+def default_latent_dim(kind: str) -> int:
+    """The latent size of ``kind`` when none is asked for: 16 for the flat models, 10 for the conv models."""
+    return int(getattr(ARCHITECTURES[kind], "DEFAULT_LATENT_DIM", 16))
+
+
+def trains_head(kind: str) -> bool:
+    """Whether ``kind`` is trained with a classifier head (the flat models always; the conv models not)."""
+    return bool(getattr(ARCHITECTURES[kind], "TRAINS_HEAD", True))
 
 
 def sidecar_path(path: str | Path) -> Path:
@@ -49,8 +77,7 @@ def save_checkpoint(model: nn.Module, path: str | Path, *, kind: str, dataset: s
     os.replace(tmp, path)  # a killed run never leaves half a checkpoint under the real name
     meta = {
         "latentnav_checkpoint": SIDECAR_FORMAT,
-        "architecture": {"kind": kind, "input_dim": model.input_dim, "latent_dim": model.latent_dim,
-                         "num_classes": model.num_classes},
+        "architecture": _architecture(model, kind),
         "dataset": dataset,
         "training": training,
     }
@@ -59,60 +86,69 @@ def save_checkpoint(model: nn.Module, path: str | Path, *, kind: str, dataset: s
     return side
 
 
-def load_checkpoint(path: str | Path, *, model_class: str | None = None, model_kwargs: dict | None = None) -> LoadedModel:
+def _architecture(model: nn.Module, kind: str) -> dict:
+    arch = {"kind": kind, "input_dim": int(model.input_dim), "latent_dim": int(model.latent_dim),
+            "num_classes": int(model.num_classes)}
+    if hasattr(model, "in_channels"):
+        arch.update(in_channels=int(model.in_channels), input_shape=[int(s) for s in model.input_shape])
+    return arch
+
+
+def load_checkpoint(path: str | Path, *, model_class: str | None = None, model_kwargs: dict | None = None,
+                    input_shape: tuple | None = None) -> LoadedModel:
     """Load a checkpoint (see the module docstring) into a model in eval mode on the CPU.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``torch.save`` file, a TorchScript archive or a ``.safetensors`` file.
+    model_class : str, optional
+        ``module:Class`` or ``path/to/file.py:Class`` of a user's model to load the weights into.
+    model_kwargs : dict, optional
+        Keyword arguments of ``model_class``'s constructor.
+    input_shape : tuple of int, optional
+        One input's shape as the data has it (a dataset's ``(C, H, W)``), used to probe a model's latent size and
+        input shape: zeros of (1, *input_shape), then of (1, prod(input_shape)). Without it the model's
+        ``input_shape`` / ``input_dim`` attributes are used, else (784,).
 
     Raises
     ------
     LatentnavError
-        Missing file, not a checkpoint, a refused pickle, missing or unexpected keys, mismatched shapes,
-        or a user model class that cannot be imported or used.
+        Missing file, not a checkpoint, a refused pickle, bad weights (non-string keys, non-tensors, sparse,
+        non-floating or non-finite values), missing or unexpected keys, mismatched shapes, or a user model class
+        that cannot be imported or used.
     """
     path = Path(path)
     if not path.is_file():
         what = "is a directory" if path.is_dir() else "does not exist"
         raise LatentnavError(f"checkpoint {path} {what}; train one with `latentnav train --out {path}` or pass an existing .pth file")
-    state = _read_state_dict(path)
+    if model_kwargs and model_class is None:
+        raise ParameterError("model_kwargs", "are only used with {model_class} (a user's model class)")
+    ckpt = read_checkpoint(path)
     meta = _read_sidecar(path)
+    state, scripted = ckpt.state, ckpt.scripted
     if model_class is not None:
         model, kind = _user_model(model_class, model_kwargs or {}), model_class
-    elif model_kwargs:
-        raise ParameterError("model_kwargs", "are only used with {model_class} (a user's model class)")
+    elif scripted is not None and hasattr(scripted, "encode") and hasattr(scripted, "decode"):
+        model, kind = scripted, "torchscript"
     else:
-        kind = meta.get("architecture", {}).get("kind") or _infer_kind(state, path)
-        model = ARCHITECTURES[kind](**_infer_sizes(state, kind))
-    _check_keys_and_shapes(model, state, path)
-    model.load_state_dict(state)
+        kind, state = _registered_kind(state, meta, path, scripted)
+        model = scripted if kind == "torchscript" else build_model(kind, **_sizes(state, kind, meta))
+    if model is not scripted:
+        state = _fit_prefix(model, state)
+        _check_keys_and_shapes(model, state, path)
+        model.load_state_dict(state)
     model.eval()
-    latent_dim = int(getattr(model, "latent_dim", 0)) or probe_latent_dim(model, int(getattr(model, "input_dim", 784)))
-    head = getattr(model, "classifier", None)
+    latent_dim = getattr(model, "latent_dim", None)
+    if input_shape is None and isinstance(latent_dim, int) and latent_dim > 0:
+        shape = default_input_shape(model)
+    else:
+        shape, latent_dim = probe_model(model, input_shape)
     return LoadedModel(
-        model=model, kind=kind, input_dim=int(getattr(model, "input_dim", 784)), latent_dim=latent_dim,
-        num_classes=int(head.out_features) if isinstance(head, nn.Linear) else 0,
-        path=str(path), sha256=_sha256(path), metadata=meta, model_class=model_class,
-        model_kwargs=dict(model_kwargs or {}),
+        model=model, kind=kind, input_dim=math.prod(shape), latent_dim=int(latent_dim), num_classes=head_size(model),
+        path=str(path), sha256=file_sha256(path), metadata=meta, model_class=model_class,
+        model_kwargs=dict(model_kwargs or {}), input_shape=tuple(shape),
     )
-
-
-def _read_state_dict(path: Path) -> dict:
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        if "GLOBAL" in str(exc):  # the weights_only unpickler met a class or function reference
-            raise LatentnavError(
-                f"refused to load {path}: it holds Python objects that could run code, and checkpoints are loaded "
-                f"with weights_only=True; save only tensors with torch.save(model.state_dict(), path)"
-            ) from None
-        raise LatentnavError(f"{path} is not a PyTorch checkpoint ({_first_line(exc)}); pass a file written by torch.save") from None
-    except Exception as exc:  # torch raises RuntimeError, EOFError, zipfile errors ... for garbage
-        raise LatentnavError(f"{path} is not a PyTorch checkpoint ({_first_line(exc)}); pass a file written by torch.save") from None
-    if isinstance(obj, Mapping) and isinstance(obj.get("state_dict"), Mapping):
-        obj = obj["state_dict"]
-    if not isinstance(obj, Mapping) or not obj or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise LatentnavError(
-            f"{path} holds a {type(obj).__name__}, not a state_dict of tensors; save it with torch.save(model.state_dict(), path)"
-        )
-    return dict(obj)
 
 
 def _read_sidecar(path: Path) -> dict:
@@ -131,29 +167,70 @@ def _read_sidecar(path: Path) -> dict:
     return meta
 
 
-def _infer_kind(state: dict, path: Path) -> str:
-    if "fc_mu.weight" in state:
-        return "vae"
-    if "encoder.4.weight" in state:
-        return "ae"
-    keys = ", ".join(list(state)[:6])
+def _registered_kind(state: dict, meta: dict, path: Path, scripted) -> tuple[str, dict]:
+    """The kind of ``state`` (the sidecar's, else inferred) and the state, without a shared ``model.`` prefix
+    when only the bare keys are recognised; ``torchscript`` for an archive with ``encoder``/``decoder`` modules."""
+    bare = strip_prefix(state)
+    if _infer_kind(state) is None and bare and _infer_kind(bare):
+        state = bare
+    kind = meta.get("architecture", {}).get("kind") or _infer_kind(state)
+    if kind:
+        return kind, state
+    if scripted is not None and hasattr(scripted, "encoder") and hasattr(scripted, "decoder"):
+        return "torchscript", state
+    if scripted is not None:
+        raise LatentnavError(
+            f"TorchScript archive {path} has no exported encode()/decode() methods (mark them @torch.jit.export) and "
+            f"no encoder/decoder submodules; pass --model-class module:Class to load its weights into your class"
+        )
     raise LatentnavError(
-        f"cannot tell the architecture of {path} (keys: {keys} ...); it is neither the seed AutoencoderClassifier "
-        f"nor BetaVAEClassifier: pass --model-class module:Class for your own model"
+        f"cannot tell the architecture of {path} (keys: {', '.join(list(state)[:6])} ...); it is none of the built-in "
+        f"models ({', '.join(ARCHITECTURES)}): pass --model-class module:Class for your own model"
     )
 
 
-def _infer_sizes(state: dict, kind: str) -> dict:
-    first, last = state.get("encoder.0.weight"), state.get("fc_mu.weight" if kind == "vae" else "encoder.4.weight")
+def _infer_kind(state: dict) -> str | None:
+    first = state.get("encoder.0.weight")
+    conv = isinstance(first, torch.Tensor) and first.ndim == 4
+    if "fc_mu.weight" in state:
+        return "conv-vae" if conv else "vae"
+    if conv and "encoder.11.weight" in state:
+        return "conv-ae"
+    if not conv and "encoder.4.weight" in state:
+        return "ae"
+    return None
+
+
+def _sizes(state: dict, kind: str, meta: dict) -> dict:
+    """Constructor sizes of ``kind``: the sidecar's when it has them, else inferred from the tensor shapes."""
+    first, last = state.get("encoder.0.weight"), state.get(_LAST_ENCODER_KEY[kind])
     head = state.get("classifier.weight")
-    sizes = {}
-    if first is not None and first.ndim == 2:
-        sizes["input_dim"] = first.shape[1]
+    conv = hasattr(ARCHITECTURES[kind], "from_sizes")
+    sizes = {"input_shape": (1, 64, 64) if conv else (784,), "latent_dim": default_latent_dim(kind),
+             "num_classes": 10 if trains_head(kind) else 0}
+    if first is not None and first.ndim == (4 if conv else 2):
+        sizes["input_shape"] = (int(first.shape[1]), 64, 64) if conv else (int(first.shape[1]),)
     if last is not None and last.ndim == 2:
-        sizes["latent_dim"] = last.shape[0]
+        sizes["latent_dim"] = int(last.shape[0])
     if head is not None and head.ndim == 2:
-        sizes["num_classes"] = head.shape[0]
+        sizes["num_classes"] = int(head.shape[0])
+    arch = meta.get("architecture", {})
+    if arch.get("kind") == kind:
+        if isinstance(arch.get("input_shape"), list):
+            sizes["input_shape"] = tuple(arch["input_shape"])
+        elif isinstance(arch.get("input_dim"), int) and not conv:
+            sizes["input_shape"] = (arch["input_dim"],)
+        sizes.update({k: arch[k] for k in ("latent_dim", "num_classes") if isinstance(arch.get(k), int)})
     return sizes
+
+
+def _fit_prefix(model: nn.Module, state: dict) -> dict:
+    """``state``, or its keys without a shared ``model.``/``module.`` prefix when those are the model's keys."""
+    expected = set(model.state_dict())
+    if set(state) == expected:
+        return state
+    bare = strip_prefix(state)
+    return bare if bare is not None and set(bare) == expected else state
 
 
 def _check_keys_and_shapes(model: nn.Module, state: dict, path: Path) -> None:
@@ -180,7 +257,7 @@ def _user_model(spec: str, kwargs: dict) -> nn.Module:
     try:
         model = cls(**kwargs)
     except Exception as exc:
-        raise ParameterError("model_kwargs", f"{kwargs} do not construct {spec} ({_first_line(exc)})") from None
+        raise ParameterError("model_kwargs", f"{kwargs} do not construct {spec} ({first_line(exc)})") from None
     if not isinstance(model, nn.Module):
         raise ParameterError("model_class", f"is a {type(model).__name__}, not a torch.nn.Module", value=spec)
     for method, attr in (("encode", "encoder"), ("decode", "decoder")):
@@ -204,7 +281,7 @@ def import_model_class(spec: str) -> type:
         module = _import_file(Path(where)) if where.endswith(".py") else _import_module(where)
         return getattr(module, class_name)
     except Exception as exc:  # ImportError, AttributeError, and whatever the user's module raises while importing
-        raise ParameterError("model_class", f"cannot be imported ({type(exc).__name__}: {_first_line(exc)}); check "
+        raise ParameterError("model_class", f"cannot be imported ({type(exc).__name__}: {first_line(exc)}); check "
                                             f"the module is on PYTHONPATH or give the file as path/to/file.py:Class",
                              value=spec) from None
 
@@ -233,18 +310,5 @@ def _import_file(path: Path):
     return module
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _few(keys: list[str]) -> str:
     return ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
