@@ -6,7 +6,10 @@ Run the suite for real, then the guard on its JSON::
     .venv/bin/python -m benchmarks.guard bench.json
 
 Every benchmark records ``ratio`` and ``target`` (a ratio measured within one run, never an absolute time) or
-``growth_mib`` and ``limit_mib`` in its ``extra_info``; the guard prints each and exits 1 if any misses.
+``growth_mib`` and ``limit_mib`` in its ``extra_info``; the guard prints each and exits 1 if any misses. A fast
+probe's benchmark may add ``accuracy_gap`` / ``accuracy_gap_limit`` (held-out accuracy against the reference
+probe's) and ``dc_gap`` / ``dc_gap_limit`` (the larger of its D and C gaps to the reference's); either over its
+limit fails too.
 """
 
 import json
@@ -30,6 +33,9 @@ def check(results: dict) -> tuple[list[str], list[str]]:
             continue
         if "accuracy_gap" in info and info["accuracy_gap"] > info["accuracy_gap_limit"]:
             ok, line = False, line.replace("ok  ", "FAIL") + f"; held-out accuracy gap {info['accuracy_gap']:.4f} too large"
+        if "dc_gap" in info and info["dc_gap"] > info["dc_gap_limit"]:
+            ok, line = False, (line.replace("ok  ", "FAIL") + f"; D/C gap {info['dc_gap']:.4f} over "
+                                                                 f"{info['dc_gap_limit']}")
         lines.append(line)
         if not ok:
             failures.append(line)

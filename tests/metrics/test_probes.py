@@ -6,7 +6,7 @@ import torch
 
 from latentnav.metrics.dci_probe import DCIConfig, compute_dci
 from latentnav.metrics.factors import factor_matrix, split_train_test
-from latentnav.metrics.probes import encode_labels, fit_probe
+from latentnav.metrics.probes import XGBOOST_PARAMS, encode_labels, fit_probe
 from latentnav import LatentnavError, load_dataset
 from latentnav.data.datasets import Dataset
 
@@ -35,6 +35,20 @@ def test_xgboost_importances_include_unused_features_as_zero():
     result = fit_probe(Z, y, probe="xgboost", device="cpu")
     assert result.importances.shape == (8,) and np.all(result.importances[5:] == 0)
     assert result.test_accuracy is None
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_xgboost_probe_is_xgbclassifier_bit_for_bit(n_classes):
+    from xgboost import XGBClassifier
+
+    Z, y = _data()
+    y = np.unique(y, return_inverse=True)[1].ravel() % n_classes
+    result = fit_probe(Z[:300], y[:300], Z[300:], y[300:], probe="xgboost", device="cpu", seed=3, n_jobs=1)
+    model = XGBClassifier(**XGBOOST_PARAMS, device="cpu", random_state=3, n_jobs=1).fit(Z[:300], y[:300])
+    gain = model.get_booster().get_score(importance_type="total_gain")
+    expected = np.array([gain.get(f"f{i}", 0.0) for i in range(Z.shape[1])])
+    np.testing.assert_array_equal(result.importances, expected / expected.sum())
+    assert result.test_accuracy == np.mean(model.predict(Z[300:]) == y[300:])
 
 
 def test_label_encoding():
