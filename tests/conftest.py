@@ -21,6 +21,17 @@ def digits_ckpt(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def shapes_ckpt(tmp_path_factory):
+    """A seed-architecture checkpoint trained briefly on shapes (ground-truth factors, a full factor grid)."""
+    from latentnav.jobs.train import run_train
+    from latentnav.models.training import TrainConfig
+
+    path = tmp_path_factory.mktemp("ckpt") / "shapes_ae.pth"
+    run_train(TrainConfig(dataset="shapes", epochs=4, latent_dim=8), path, device="cpu", progress=False)
+    return path
+
+
 @pytest.fixture
 def cli(capsys):
     """Run ``latentnav`` in-process: ``code, out, err = cli("train", "--out", ...)``."""

@@ -252,3 +252,10 @@ class UserAE(nn.Module):
     def decode(self, z):
         return torch.sigmoid(self.dec(z))
 '''
+
+
+def test_cli_model_kinds_are_the_registered_architectures():
+    from latentnav.cli.parser import MODEL_KINDS
+    from latentnav.models.checkpoint import ARCHITECTURES
+
+    assert MODEL_KINDS == tuple(ARCHITECTURES)

@@ -4,8 +4,10 @@
 def training_summary(result) -> str:
     test = result.metrics.get("test", {})
     how = "reused existing checkpoint" if result.reused else f"trained in {result.seconds:.1f} s on {result.device}"
+    accuracy = test.get("accuracy")
+    head = "no classifier head" if accuracy is None else f"test accuracy {accuracy:.4f}"
     return (f"checkpoint: {result.checkpoint} (sidecar {result.sidecar})\n"
-            f"{how}; test accuracy {test.get('accuracy', float('nan')):.4f}, "
+            f"{how}; {head}, "
             f"test reconstruction BCE {test.get('recon_bce', float('nan')):.4f}, MSE {test.get('recon_mse', float('nan')):.5f}")
 
 
@@ -69,3 +71,14 @@ def demo_summary(r) -> str:
         f"store:   {r.study.traverse.store}",
         f"done in {r.seconds:.1f} s; everything is in {r.directory.resolve()}",
     ])
+
+
+def metrics_table(r) -> str:
+    """The metrics of ``latentnav metrics``: one row per value, with the points and seconds."""
+    source = r.source
+    lines = [f"Disentanglement metrics of {source['model']['kind']} on {source['dataset']} {source['split']} "
+             f"(n_train {r.n_train}, n_test {r.n_test}, seed {source['seed']}; factors {', '.join(source['factors'])})",
+             f"  {'metric':<52} {'value':>10}"]
+    lines += [f"  {name:<52} {value:>10.4f}" for name, value in r.values.items()]
+    lines.append("  seconds: " + ", ".join(f"{name} {sec:.2f}" for name, sec in r.seconds.items()))
+    return "\n".join(lines)

@@ -6,11 +6,12 @@ Library errors name Python parameters; :data:`FLAGS` spells the ones whose flag 
 
 import sys
 
-from latentnav.cli.console import dci_report, demo_summary, training_summary, traverse_summary
+from latentnav.cli.console import dci_report, demo_summary, metrics_table, training_summary, traverse_summary
 from latentnav.cli.parser import build_parser
 from latentnav.errors import LatentnavError, ParameterError
 
-FLAGS = {"json_out": "--json", "plot_out": "--plot", "dci_json": "--dci", "store_path": "--store"}
+FLAGS = {"json_out": "--json", "plot_out": "--plot", "dci_json": "--dci", "store_path": "--store",
+         "metrics_json": "--metrics"}
 
 def _train(args) -> None:
     from latentnav.jobs.train import run_train
@@ -63,7 +64,8 @@ def _dci(args) -> None:
     from latentnav.jobs.dci import run_dci
 
     config = DCIConfig(probe=args.probe, factors=args.factors, n_train=args.n_train, n_test=args.n_test,
-                       bootstrap=args.bootstrap, seed=args.seed, device=args.device)
+                       bootstrap=args.bootstrap, seed=args.seed, device=args.device,
+                       workers=args.workers)
     result = run_dci(args.checkpoint, args.dataset, config, split=args.split, json_out=args.json, plot_out=args.plot,
                      overwrite=args.overwrite, data_dir=args.data_dir, download=args.download,
                      model_class=args.model_class, model_kwargs=args.model_kwargs)
@@ -73,6 +75,21 @@ def _dci(args) -> None:
     for label, path in (("json", args.json), ("hinton diagram", args.plot)):
         if path:
             print(f"{label}: {path}")
+
+
+def _metrics(args) -> None:
+    from latentnav.jobs.metrics import run_metrics
+
+    result = run_metrics(args.checkpoint, args.dataset, args.metrics, split=args.split, n_train=args.n_train,
+                         n_test=args.n_test, seed=args.seed, probe=args.probe, json_out=args.json,
+                         overwrite=args.overwrite, device=args.device, data_dir=args.data_dir, download=args.download,
+                         model_class=args.model_class, model_kwargs=args.model_kwargs,
+                         workers=args.workers)
+    for line in result.warnings:
+        print(f"latentnav: warning: {line}", file=sys.stderr)
+    print(metrics_table(result))
+    if args.json:
+        print(f"json: {args.json}")
 
 
 def _effects(args) -> None:
@@ -91,8 +108,8 @@ def _report(args) -> None:
     names = {"no_effect": args.no_effect, "min_confidence": args.min_confidence, "slant": args.slant,
              "thickness": args.thickness}
     thresholds = RoleThresholds(**{k: v for k, v in names.items() if v is not None})
-    result = run_report(args.store, args.out, dci_json=args.dci, inputs=list(args.inputs) if args.inputs else None,
-                        thresholds=thresholds)
+    result = run_report(args.store, args.out, dci_json=args.dci, metrics_json=args.metrics,
+                        inputs=list(args.inputs) if args.inputs else None, thresholds=thresholds)
     print(f"report: {result.markdown}\njson: {result.json}\nfigures: {len(result.figures)} in {result.markdown.parent / 'figures'}")
 
 
@@ -117,7 +134,7 @@ def _sweep(args) -> None:
         raise ParameterError("factors", f"{','.join(bad) or '(empty)'} unknown; use label, onehot and/or all, "
                                         f"e.g. label,onehot")
     options = SweepOptions(dataset=args.dataset, factors=args.factors, probe=args.probe, split=args.split,
-                           inputs=args.inputs, limit=args.limit, data_dir=args.data_dir)
+                           inputs=args.inputs, limit=args.limit, data_dir=args.data_dir, metrics=tuple(args.metrics))
     result = run_sweep(args.checkpoints, args.out, options, scheduler=args.scheduler, workers=args.workers)
     print(f"sweep: {len(result.rows)} runs finished ({len(result.skipped)} already done), {len(result.failures)} failed, "
           f"{result.seconds:.1f} s; summary {result.summary}")
@@ -139,7 +156,8 @@ def _demo(args) -> None:
 
 
 HANDLERS = {
-    "demo": _demo, "train": _train, "traverse": _traverse, "figures": _figures, "dci": _dci, "effects": _effects,
+    "demo": _demo, "train": _train, "traverse": _traverse, "figures": _figures, "dci": _dci, "metrics": _metrics,
+    "effects": _effects,
     "report": _report, "verify": _verify, "sweep": _sweep, "compare": _compare,
 }
 

@@ -5,9 +5,11 @@ import argparse
 from latentnav._version import __version__
 from latentnav.errors import LatentnavError
 from latentnav.metrics.probes import PROBES
+from latentnav.metrics.suite import METRICS as METRIC_NAMES
 from latentnav.traversal.grid import RANGE_MODES
 
 DEFAULT_DEMO_DIR = "latentnav-demo"
+MODEL_KINDS = ("ae", "vae", "conv-ae", "conv-vae")  # latentnav.models.checkpoint.ARCHITECTURES, without importing torch
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,8 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train the article's autoencoder (ae) or a beta-VAE (vae)")
     train.add_argument("--dataset", default="digits", help="digits | mnist | shapes (default digits)")
-    train.add_argument("--model", default="ae", help="ae | vae (default ae)")
-    train.add_argument("--latent-dim", type=int, default=16)
+    train.add_argument("--model", default="ae", help=f"{' | '.join(MODEL_KINDS)} (default ae; conv-*: 64x64 images)")
+    train.add_argument("--latent-dim", type=int, default=None, help="latent size (default 16; 10 for conv-*)")
     train.add_argument("--epochs", type=int, default=None, help="default 80")
     train.add_argument("--batch-size", type=int, default=None, help="default 64")
     train.add_argument("--lr", type=float, default=None, help="Adam learning rate (default 2e-3)")
@@ -88,12 +90,30 @@ def build_parser() -> argparse.ArgumentParser:
     dci.add_argument("--n-train", type=int, default=None, help="training inputs (default all but --n-test)")
     dci.add_argument("--n-test", type=int, default=None, help="held-out inputs (default 20 %%; 0 = score on train)")
     dci.add_argument("--bootstrap", type=int, default=0, help="B resamples for 95 %% intervals of D and C")
+    dci.add_argument("--workers", type=int, default=1,
+                     help="processes fitting the probes (default 1); the same numbers bit for bit")
     dci.add_argument("--seed", type=int, default=0)
     dci.add_argument("--device", default="auto", help="auto | cpu | cuda (xgboost probe and encoder)")
     dci.add_argument("--json", default=None, help="write everything, R included, to this JSON file")
     dci.add_argument("--plot", default=None, help="write the Hinton diagram of R to this PNG file")
     dci.add_argument("--overwrite", action="store_true", help="replace existing --json/--plot files")
     _add_data_options(dci)
+
+    met = sub.add_parser("metrics", help="the disentanglement metric family: DCI, MIG, SAP, Modularity, IRS, FactorVAE, ...")
+    _add_model_options(met)
+    met.add_argument("--dataset", required=True, help="digits | mnist | shapes")
+    met.add_argument("--split", default="test", help="the inputs to encode and split into train/test (default test)")
+    met.add_argument("--metrics", type=_word_list, default=None,
+                     help=f"comma-separated, from {','.join(METRIC_NAMES)} (default: all the dataset supports)")
+    met.add_argument("--n-train", type=int, default=None, help="training points (default 80 %% of the split, <= 10000)")
+    met.add_argument("--n-test", type=int, default=None, help="held-out points (default 20 %% of the split, <= 5000)")
+    met.add_argument("--probe", default="xgboost", help=f"DCI's probe: {' | '.join(PROBES)}")
+    met.add_argument("--workers", type=int, default=1, help="processes fitting DCI's probes (default 1)")
+    met.add_argument("--seed", type=int, default=0)
+    met.add_argument("--device", default="auto", help="auto | cpu | cuda (the encoder)")
+    met.add_argument("--json", default=None, help="write every value to this JSON file")
+    met.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
+    _add_data_options(met)
 
     eff = sub.add_parser("effects", help="compute the traversal effects of an existing store (resumable)")
     eff.add_argument("--store", required=True, help="RUN.zarr written by traverse")
@@ -105,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--store", required=True, help="RUN.zarr with effects")
     rep.add_argument("--dci", action="append", default=None,
                      help="DCI.json from `latentnav dci --json` for a DCI section (repeat for several)")
+    rep.add_argument("--metrics", default=None, help="METRICS.json from `latentnav metrics --json` for a metrics section")
     rep.add_argument("--inputs", type=_int_list, default=None, help="inputs compared side by side (default 12,19)")
     rep.add_argument("--no-effect", type=float, default=None, help="role threshold: largest pixel change (default 0.02)")
     rep.add_argument("--min-confidence", type=float, default=None, help="role threshold: class probability (default 0.5)")
@@ -126,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--limit", type=int, default=None, help="the first N inputs (default all)")
     swp.add_argument("--probe", default="xgboost", help=" | ".join(PROBES))
     swp.add_argument("--factors", type=_word_list, default=("label",), help="DCI factor modes, e.g. label,onehot")
+    swp.add_argument("--metrics", type=_word_list, default=(),
+                     help=f"also compute these metrics per checkpoint, from {','.join(METRIC_NAMES)}")
     swp.add_argument("--scheduler", default="local", help="local (default) or tcp://HOST:PORT")
     swp.add_argument("--workers", type=int, default=None, help="local cluster size (default: one per core)")
     swp.add_argument("--out", required=True, help="sweep directory: one run per checkpoint and the summary")

@@ -42,6 +42,9 @@ class Dataset:
         Names of the K factors.
     factor_sizes : tuple of int, or None
         Number of distinct values of each factor.
+    grid : FactorGrid or None
+        The dataset's full factor grid (``factor_sizes``, ``sample_factors``, ``observations``) for the sampling
+        metrics, when every factor combination exists (``shapes``).
     """
 
     name: str
@@ -52,6 +55,7 @@ class Dataset:
     factors: np.ndarray | None = None
     factor_names: tuple[str, ...] | None = None
     factor_sizes: tuple[int, ...] | None = None
+    grid: object | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -70,10 +74,13 @@ def load_dataset(name: str, split: str = "test", *, data_dir: str | Path | None 
         inputs, labels = _digits_all()
         return _split(name, split, inputs, labels)
     if name == "shapes":
-        from latentnav.data.shapes import render_shapes
+        from dataclasses import replace
+
+        from latentnav.data.shapes import ShapesGrid, render_shapes
 
         images, factors, names, sizes = render_shapes()
-        return _split(name, split, images.reshape(len(images), -1), factors[:, 0].copy(), factors, names, sizes)
+        data = _split(name, split, images.reshape(len(images), -1), factors[:, 0].copy(), factors, names, sizes)
+        return replace(data, grid=ShapesGrid())
     return _mnist(split, Path(data_dir) if data_dir is not None else DEFAULT_MNIST_DIR, download)
 
 

@@ -78,3 +78,25 @@ def render_shapes() -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[int,
     images.flags.writeable = False
     factors.flags.writeable = False
     return images, factors, FACTOR_NAMES, FACTOR_SIZES
+
+
+class ShapesGrid:
+    """The full factor grid of ``shapes`` for the sampling metrics (FactorVAE, BetaVAE): every combination exists.
+
+    Attributes
+    ----------
+    factor_sizes : tuple of int
+        (3, 4, 6, 6, 6).
+    """
+
+    factor_sizes = FACTOR_SIZES
+
+    def sample_factors(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """(n, 5) int64 factor values, each uniform over its values."""
+        return rng.integers(0, self.factor_sizes, size=(n, len(self.factor_sizes)))
+
+    def observations(self, factors: np.ndarray) -> np.ndarray:
+        """Flattened images (n, 784) float32 with exactly the factor values ``factors`` (n, 5)."""
+        images = render_shapes()[0]
+        index = np.ravel_multi_index(np.asarray(factors).T, self.factor_sizes)
+        return images[index].reshape(len(index), -1)

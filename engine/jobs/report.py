@@ -12,6 +12,7 @@ from latentnav.report.markdown import first_last_classes, load_dci_json, report_
 from latentnav.report.charts import effect_heatmap, role_shares_figure, transition_matrices
 from latentnav.effects.roles import ROLES, RoleThresholds
 from latentnav.errors import LatentnavError, ParameterError
+from latentnav.jobs.metrics import load_metrics_json
 from latentnav.models.checkpoint import sidecar_path
 from latentnav.store import open_store
 
@@ -86,8 +87,13 @@ class ReportResult:
 
 
 def run_report(store_path: str | Path, out: str | Path, *, dci_json: list[str | Path] | str | Path | None = None,
-               inputs: list[int] | None = None, thresholds: RoleThresholds = RoleThresholds()) -> ReportResult:
-    """Write ``report.md``, ``report.json`` and figures for a finished store with effects."""
+               metrics_json: str | Path | None = None, inputs: list[int] | None = None,
+               thresholds: RoleThresholds = RoleThresholds()) -> ReportResult:
+    """Write ``report.md``, ``report.json`` and figures for a finished store with effects.
+
+    ``dci_json`` (files of ``latentnav dci --json``) add DCI sections, ``metrics_json`` (``latentnav metrics
+    --json``) a metrics section.
+    """
     store = open_store(store_path)
     if not store.done_flags().all():
         raise LatentnavError(f"store {store_path} is unfinished; re-run the traverse command to complete it")
@@ -95,6 +101,7 @@ def run_report(store_path: str | Path, out: str | Path, *, dci_json: list[str | 
         raise LatentnavError(f"store {store_path} lacks effects; run `latentnav effects --store {store_path}` first")
     dci_paths = [dci_json] if isinstance(dci_json, (str, Path)) else list(dci_json or [])
     dcis = [load_dci_json(path) for path in dci_paths]
+    metrics = load_metrics_json(metrics_json) if metrics_json else None
     index = store.read("input")
     if inputs is None:
         inputs = [i for i in ARTICLE_INPUTS if i in set(index.tolist())] or [int(v) for v in index[:2]]
@@ -130,8 +137,9 @@ def run_report(store_path: str | Path, out: str | Path, *, dci_json: list[str | 
             "model": f"{identity['model']['kind']} (sha256 {identity['model']['sha256'][:12]})",
             "grid": f"{grid['mode']} mode" + (", relative" if grid["relative"] else ", values set"),
             "checkpoint": attrs.get("checkpoint"), "training": _training_metrics(attrs.get("checkpoint"))}
-    (out / "report.json").write_text(json.dumps({**meta, **data, "figures": figures, "dci": dcis}, indent=2) + "\n")
-    (out / "report.md").write_text(report_markdown(data, meta, figures, dcis))
+    (out / "report.json").write_text(json.dumps({**meta, **data, "figures": figures, "dci": dcis, "metrics": metrics},
+                                                indent=2) + "\n")
+    (out / "report.md").write_text(report_markdown(data, meta, figures, dcis, metrics))
     return ReportResult(out / "report.md", out / "report.json", sorted(figures.values()))
 
 

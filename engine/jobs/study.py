@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from latentnav.jobs.dci import run_dci
+from latentnav.jobs.metrics import run_metrics
 from latentnav.jobs.outputs import prepare_output_dir
 from latentnav.jobs.report import run_report
 from latentnav.jobs.train import TrainResult, ensure_checkpoint
@@ -35,10 +36,12 @@ class StudyResult:
 def run_checkpoint_study(checkpoint: str | Path, dataset: str, out: str | Path, *, factors: tuple[str, ...] = ("label",),
                          probe: str = "xgboost", split: str = "test", inputs: tuple[int, ...] | None = None,
                          limit: int | None = None, grid: GridConfig = GridConfig(), device: str = "auto",
-                         data_dir=None, download: bool = False, progress: bool = True) -> StudyResult:
+                         metrics: tuple[str, ...] = (), data_dir=None, download: bool = False,
+                         progress: bool = True) -> StudyResult:
     """Traverse, measure, score and report one checkpoint into ``out``.
 
-    Writes ``run.zarr``, ``dci_{factors}.json`` (+ ``.png`` Hinton diagram) for each factor mode, ``report/``.
+    Writes ``run.zarr``, ``dci_{factors}.json`` (+ ``.png`` Hinton diagram) for each factor mode, ``metrics.json``
+    when ``metrics`` are asked for, and ``report/``.
     """
     out = prepare_output_dir(out)
     store = out / "run.zarr"
@@ -48,11 +51,15 @@ def run_checkpoint_study(checkpoint: str | Path, dataset: str, out: str | Path, 
     dci_paths = []
     for mode in factors:
         path = out / f"dci_{mode}.json"
-        if not _dci_matches(path, traverse_sha(store)):
+        if not _made_by(path, traverse_sha(store)):
             run_dci(checkpoint, dataset, DCIConfig(probe=probe, factors=mode), split=split, json_out=path,
                     plot_out=path.with_suffix(".png"), overwrite=True, data_dir=data_dir, download=download)
         dci_paths.append(path)
-    report = run_report(store, out / "report", dci_json=dci_paths)
+    metrics_path = out / "metrics.json" if metrics else None
+    if metrics and not _made_by(metrics_path, traverse_sha(store), metrics=list(metrics)):
+        run_metrics(checkpoint, dataset, metrics, split=split, probe=probe, json_out=metrics_path, overwrite=True,
+                    device=device, data_dir=data_dir, download=download)
+    report = run_report(store, out / "report", dci_json=dci_paths, metrics_json=metrics_path)
     data = json.loads(report.json.read_text())
     return StudyResult(out, report.json, traverse, summary_row(data, name=out.name, traverse=traverse))
 
@@ -62,12 +69,14 @@ def traverse_sha(store: Path) -> str:
     return open_store(store).attrs["identity"]["model"]["sha256"]
 
 
-def _dci_matches(path: Path, sha256: str) -> bool:
-    """An earlier DCI file is reused only when it was computed for the same checkpoint."""
+def _made_by(path: Path, sha256: str, metrics: list[str] | None = None) -> bool:
+    """An earlier DCI or metrics file is reused only when it was computed for the same checkpoint (and metrics)."""
     if not path.is_file():
         return False
     try:
-        return json.loads(path.read_text())["source"]["model"]["sha256"] == sha256
+        data = json.loads(path.read_text())
+        same = data["source"]["model"]["sha256"] == sha256
+        return same and (metrics is None or list(data["seconds"]) == metrics)
     except (ValueError, KeyError, TypeError):
         return False
 

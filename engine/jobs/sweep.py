@@ -31,6 +31,7 @@ class SweepOptions:
     inputs: tuple[int, ...] | None = None
     limit: int | None = None
     data_dir: str | None = None
+    metrics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ def study_task(checkpoint: str, out: str, options: SweepOptions) -> dict:
         with thread_count(1):  # one task per core
             result = run_checkpoint_study(checkpoint, options.dataset, out, factors=options.factors,
                                           probe=options.probe, split=options.split, inputs=options.inputs,
-                                          limit=options.limit, data_dir=options.data_dir, progress=False)
+                                          limit=options.limit, metrics=options.metrics, data_dir=options.data_dir,
+                                          progress=False)
     except Exception as exc:  # reported in the summary; the other checkpoints go on
         return {"name": Path(out).name, "checkpoint": checkpoint, "error": f"{type(exc).__name__}: {exc}"}
     return {**result.summary, "checkpoint": checkpoint}

@@ -16,14 +16,23 @@ def _cell(value, fmt: str) -> str:
     return "–" if value is None else fmt.format(value)
 
 
+METRIC_PREFIX = "metric:"  # summary-row keys of the values of ``latentnav metrics``
+
+
+def columns_of(rows: list[dict]) -> list[tuple[str, str, str]]:
+    """The fixed columns, then one per metric value any row has (``metric:mig`` -> column "mig")."""
+    metric_keys = dict.fromkeys(k for row in rows for k in row if k.startswith(METRIC_PREFIX))
+    return COLUMNS + [(key, key[len(METRIC_PREFIX):], "{:.3f}") for key in metric_keys]
+
+
 def compare_markdown(rows: list[dict], failures: list[dict] | None = None, figure: str = "compare.png") -> str:
     """The comparison table (one row per run), grouped by dataset, then any runs that failed."""
     lines = ["# latentnav comparison", "",
              "D, C: paper DCI (Eastwood & Williams 2018) over the DCI factors; I: held-out probe accuracy; role "
              "consistency: mean share of inputs for which a dimension plays its most common role.", "",
-             "| " + " | ".join(title for _, title, _ in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+             "| " + " | ".join(title for _, title, _ in columns_of(rows)) + " |", "|" + "---|" * len(columns_of(rows))]
     for row in sorted(rows, key=lambda r: (str(r["dataset"]), str(r["name"]))):
-        lines.append("| " + " | ".join(_cell(row.get(key), fmt) for key, _, fmt in COLUMNS) + " |")
+        lines.append("| " + " | ".join(_cell(row.get(key), fmt) for key, _, fmt in columns_of(rows)) + " |")
     lines += ["", f"![D, C and I per run]({figure})", ""]
     if failures:
         lines += ["## Failed runs", ""] + [f"- `{f['name']}`: {f['error']}" for f in failures] + [""]
@@ -75,6 +84,7 @@ def summary_row(report: dict, name: str, traverse=None) -> dict:
         "no_effect_share": sum(s["no effect"] for s in shares) / len(shares),
         "identity_share": sum(s["identity"] for s in shares) / len(shares),
     }
+    row.update({METRIC_PREFIX + k: v for k, v in ((report.get("metrics") or {}).get("metrics") or {}).items()})
     if traverse is not None:
         row["images_per_s"] = round(traverse.images_per_second) if traverse.images_computed else None
     return row

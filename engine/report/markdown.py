@@ -63,8 +63,9 @@ def _role_text(role: str, trans: str) -> str:
     return f"identity: {trans.replace('→', ' → ')}" if role == "identity" and trans else ARTICLE_WORDS[role]
 
 
-def report_markdown(data: dict, meta: dict, figures: dict, dcis: list[dict]) -> str:
-    """The report as markdown; ``figures`` maps a key to a file name relative to the report; one DCI section per DCI."""
+def report_markdown(data: dict, meta: dict, figures: dict, dcis: list[dict], metrics: dict | None = None) -> str:
+    """The report as markdown; ``figures`` maps a key to a file name relative to the report; one DCI section per DCI,
+    and a metrics section for a ``latentnav metrics`` record."""
     lines = [f"# latentnav report: {meta['dataset']} {meta['split']}, {meta['model']}", ""]
     lines += [
         f"{data['n_inputs']:,} inputs traversed along {len(data['dims'])} latent dimensions, each set to "
@@ -108,7 +109,20 @@ def report_markdown(data: dict, meta: dict, figures: dict, dcis: list[dict]) -> 
         lines += ["## DCI", ""]
     for dci in dcis:
         lines += dci_markdown(dci, figures.get(f"hinton_{dci['config']['factors']}"))
+    if metrics:
+        lines += metrics_markdown(metrics)
     return "\n".join(lines)
+
+
+def metrics_markdown(metrics: dict) -> list[str]:
+    """The section of a ``latentnav metrics --json`` record: one row per value."""
+    source = metrics.get("source", {})
+    lines = ["## Disentanglement metrics", "",
+             f"On {source.get('dataset', '?')} {source.get('split', '')} (n_train {metrics.get('n_train')}, "
+             f"n_test {metrics.get('n_test')}, seed {source.get('seed')}), as disentanglement_lib defines them.", "",
+             "| metric | value |", "|---|---|"]
+    lines += [f"| {name} | {value:.4f} |" for name, value in metrics["metrics"].items()]
+    return lines + [""]
 
 
 def dci_markdown(dci: dict, hinton: str | None) -> list[str]:

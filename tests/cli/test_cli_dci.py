@@ -31,6 +31,17 @@ def test_dci_onehot_json_per_factor(digits_ckpt, tmp_path, cli):
     assert 0.0 <= data["disentanglement"] <= 1.0 and "class 9" in out
 
 
+def test_dci_workers_give_the_serial_json(digits_ckpt, tmp_path, cli):
+    paths = [tmp_path / f"w{w}.json" for w in (1, 2)]
+    for workers, path in zip((1, 2), paths):
+        code, _, err = cli("dci", "--checkpoint", digits_ckpt, "--dataset", "digits", "--factors", "onehot",
+                           "--workers", str(workers), "--json", path)
+        assert code == 0, err
+    serial, parallel = (json.loads(p.read_text()) for p in paths)
+    assert parallel["config"]["workers"] == 2
+    assert serial["R"] == parallel["R"] and serial["disentanglement"] == parallel["disentanglement"]
+
+
 @pytest.mark.parametrize(
     "extra, fragment",
     [
@@ -41,6 +52,7 @@ def test_dci_onehot_json_per_factor(digits_ckpt, tmp_path, cli):
         (["--n-train", "1"], "--n-train must be >= 2"),
         (["--bootstrap", "-1"], "--bootstrap must be >= 0"),
         (["--device", "gpu"], "--device 'gpu' is unknown"),
+        (["--workers", "0"], "--workers must be an integer >= 1"),
     ],
 )
 def test_dci_bad_arguments(digits_ckpt, cli, extra, fragment):

@@ -120,11 +120,13 @@ def test_compare_two_runs(toy_store, toy_dci_json, tmp_path, cli):
 
 
 def test_study_reuses_a_dci_file_only_for_the_same_checkpoint(tmp_path):
-    from latentnav.jobs.study import _dci_matches
+    from latentnav.jobs.study import _made_by
 
     path = tmp_path / "dci_label.json"
-    assert not _dci_matches(path, "abc")
+    assert not _made_by(path, "abc")
     path.write_text(json.dumps({"source": {"model": {"sha256": "abc"}}}))
-    assert _dci_matches(path, "abc") and not _dci_matches(path, "def")
+    assert _made_by(path, "abc") and not _made_by(path, "def")
     path.write_text("{not json")
-    assert not _dci_matches(path, "abc")
+    assert not _made_by(path, "abc")
+    path.write_text(json.dumps({"source": {"model": {"sha256": "abc"}}, "seconds": {"mig": 0.1, "sap": 0.2}}))
+    assert _made_by(path, "abc", metrics=["mig", "sap"]) and not _made_by(path, "abc", metrics=["mig"])
