@@ -126,13 +126,8 @@ def _verify(args) -> None:
 
 
 def _sweep(args) -> None:
-    from latentnav.metrics.factors import FACTOR_MODES
     from latentnav.jobs.sweep import SweepOptions, run_sweep
 
-    bad = [f for f in args.factors if f not in FACTOR_MODES]
-    if bad or not args.factors:
-        raise ParameterError("factors", f"{','.join(bad) or '(empty)'} unknown; use label, onehot and/or all, "
-                                        f"e.g. label,onehot")
     options = SweepOptions(dataset=args.dataset, factors=args.factors, probe=args.probe, split=args.split,
                            inputs=args.inputs, limit=args.limit, data_dir=args.data_dir, metrics=tuple(args.metrics))
     result = run_sweep(args.checkpoints, args.out, options, scheduler=args.scheduler, workers=args.workers)

@@ -17,6 +17,8 @@ from latentnav.jobs.compare import load_report, write_comparison
 from latentnav.jobs.dask import dask_client
 from latentnav.jobs.outputs import prepare_output_dir
 from latentnav.jobs.study import run_checkpoint_study
+from latentnav.metrics.factors import FACTOR_MODES
+from latentnav.metrics.suite import METRICS
 from latentnav.report.compare import summary_row
 
 
@@ -32,6 +34,15 @@ class SweepOptions:
     limit: int | None = None
     data_dir: str | None = None
     metrics: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        bad = [f for f in self.factors if f not in FACTOR_MODES]
+        if bad or not self.factors:
+            raise ParameterError("factors", f"{','.join(bad) or '(empty)'} unknown; use label, onehot and/or all, "
+                                            f"e.g. label,onehot")
+        unknown = [m for m in self.metrics if m not in METRICS]
+        if unknown:
+            raise ParameterError("metrics", f"{','.join(unknown)} unknown; choose from {','.join(METRICS)}")
 
 
 @dataclass(frozen=True)

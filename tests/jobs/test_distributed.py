@@ -59,7 +59,7 @@ def test_sweep_on_local_cluster_reports_failures_and_skips_finished(tmp_path, cl
     folder = _checkpoints(tmp_path, cli)
     out = tmp_path / "sweep"
     argv = ["sweep", "--checkpoints", f"{folder}/*.pth", "--dataset", "digits", "--limit", "12",
-            "--factors", "label,onehot", "--workers", "2", "--out", out]
+            "--factors", "label,onehot", "--metrics", "mig,sap", "--workers", "2", "--out", out]
     code, text, err = cli(*argv)
     assert code == 0, err
     assert "2 runs finished (0 already done), 1 failed" in text
@@ -70,6 +70,8 @@ def test_sweep_on_local_cluster_reports_failures_and_skips_finished(tmp_path, cl
         assert row["dci_factors"] == "onehot" and 0 <= row["disentanglement"] <= 1
         assert row["article_disentanglement"] is not None and row["recon_bce"] > 0 and row["images_per_s"] > 0
         assert (out / row["name"] / "report" / "report.md").is_file()
+        assert 0 <= row["metric:mig"] <= 1 and 0 <= row["metric:sap"] <= 1
+        assert json.loads((out / row["name"] / "metrics.json").read_text())["metrics"]["mig"] == row["metric:mig"]
     assert "ae-seed1" in (out / "sweep.csv").read_text() and "## Failed runs" in (out / "sweep.md").read_text()
     stamp = (out / "ae-seed1" / "report" / "report.json").stat().st_mtime_ns
     code, text, _ = cli(*argv)
@@ -78,6 +80,7 @@ def test_sweep_on_local_cluster_reports_failures_and_skips_finished(tmp_path, cl
     code, text, err = cli("compare", out, "--out", tmp_path / "cmp")
     assert code == 0, err
     assert len(json.loads((tmp_path / "cmp" / "compare.json").read_text())) == 2
+    assert "| mig |" in (tmp_path / "cmp" / "compare.md").read_text()
 
 
 def test_sweep_bad_input(tmp_path, cli):
@@ -87,6 +90,9 @@ def test_sweep_bad_input(tmp_path, cli):
     code, _, err = cli("sweep", "--checkpoints", f"{tmp_path}/*.pth", "--dataset", "digits", "--factors", "colour",
                        "--out", tmp_path / "s")
     assert_one_error_line(code, err, "--factors colour unknown")
+    code, _, err = cli("sweep", "--checkpoints", f"{tmp_path}/*.pth", "--dataset", "digits", "--metrics", "mig,hsic",
+                       "--out", tmp_path / "s")
+    assert_one_error_line(code, err, "--metrics hsic unknown")
     code, _, err = cli("sweep", "--checkpoints", f"{tmp_path}/*.pth", "--dataset", "digits", "--scheduler", "udp://x",
                        "--out", tmp_path / "s")
     assert_one_error_line(code, err, "--scheduler 'udp://x' must be 'local' or an address")
