@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from latentnav.store.traversal_store import TraversalStore, fsspec_options
+from latentnav.store.locations import fsspec_options
+from latentnav.store.traversal_store import TraversalStore
 
 
 def open_run(path_or_url: str | Path, *, storage_options: dict | None = None, chunks="auto"):

@@ -18,10 +18,11 @@ effects are written, so effects resume like images. These functions work on the 
 
 import numpy as np
 import zarr
-from zarr.codecs import ZstdCodec
 
+from latentnav.store.chunks import dense, read_flags
+from latentnav.store.codecs import DEFAULT_CODEC, compressors, flag_compressors
 from latentnav.store.failpoints import failpoint
-from latentnav.store.layout import EFFECT_AXES, EFFECTS, EFFECTS_DONE, ZSTD_LEVEL
+from latentnav.store.layout import EFFECT_AXES, EFFECTS, EFFECTS_DONE
 
 EFFECT_NAMES = (*EFFECTS, EFFECTS_DONE)
 
@@ -30,8 +31,9 @@ def has_effects(group: zarr.Group) -> bool:
     return EFFECTS_DONE in group
 
 
-def create_effects(group: zarr.Group, chunk_size: int, n_chunks: int, measures: list[str]) -> None:
-    """Create the effects arrays (empty, no chunk done) beside the images."""
+def create_effects(group: zarr.Group, chunk_size: int, n_chunks: int, measures: list[str],
+                   codec: str = DEFAULT_CODEC) -> None:
+    """Create the effects arrays (empty, no chunk done) beside the images, with the store's codec and checksums."""
     n, d, s = group["images"].shape[:3]
     sizes = {"D": d, "S": s, "M": len(measures)}
     for name, (trail, dtype) in EFFECTS.items():
@@ -39,22 +41,22 @@ def create_effects(group: zarr.Group, chunk_size: int, n_chunks: int, measures: 
         dims = ("input", *(EFFECT_AXES[t] for t in trail))
         attributes = {"measures": list(measures)} if "M" in trail else {}
         group.create_array(name, shape=shape, chunks=(chunk_size, *shape[1:]), dtype=dtype, fill_value=0,
-                           compressors=(ZstdCodec(level=ZSTD_LEVEL),), dimension_names=dims, attributes=attributes)
+                           compressors=compressors(codec, dtype), dimension_names=dims, attributes=attributes)
     group.create_array(EFFECTS_DONE, shape=(n_chunks,), chunks=(1,), dtype=bool, fill_value=False,
-                       compressors=None, dimension_names=("chunk",))
+                       compressors=flag_compressors(), dimension_names=("chunk",))
 
 
 def effects_done(group: zarr.Group, n_chunks: int) -> np.ndarray:
-    """Effects flag per chunk, (n_chunks,) bool (all False without effects)."""
+    """Effects flag per chunk, (n_chunks,) bool (all False without effects; a damaged flag reads False)."""
     if not has_effects(group):
         return np.zeros(n_chunks, dtype=bool)
-    return np.asarray(group[EFFECTS_DONE][:], dtype=bool)
+    return read_flags(group[EFFECTS_DONE])[0]
 
 
 def write_effects(group: zarr.Group, k: int, start: int, stop: int, arrays: dict) -> None:
     """Write chunk ``k``'s effects (name -> array of its inputs ``start:stop`` first), then set its flag."""
-    for name in EFFECTS:
-        group[name][start:stop] = arrays[name]
+    for name in EFFECTS:  # dense: an all-zero chunk still gets its file, so a missing file is damage
+        dense(group[name])[start:stop] = arrays[name]
     failpoint("effects_written", k)
     group[EFFECTS_DONE][k] = True
 

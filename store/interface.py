@@ -5,13 +5,13 @@ implementation is :class:`latentnav.store.traversal_store.TraversalStore`; anoth
 and registers an opener in :data:`latentnav.store.BACKENDS`.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
 from latentnav.errors import ParameterError
-from latentnav.store.layout import IMAGE_DTYPES
+from latentnav.store.layout import CODECS, DEFAULT_CODEC, IMAGE_DTYPES
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class StoreContents:
         ``uint8`` or ``float32``.
     identity : dict
         JSON-ready description of config, model and dataset; a resume must present the same.
+    codec : str
+        Chunk compressor (``zstd``, ``lz4`` or ``none``; :mod:`latentnav.store.codecs`); a resume must present the
+        same. Every chunk carries a CRC32C checksum whatever the codec.
     """
 
     latents: np.ndarray
@@ -46,8 +49,11 @@ class StoreContents:
     chunk_size: int
     dtype: str
     identity: dict
+    codec: str = DEFAULT_CODEC
 
     def __post_init__(self):
+        if self.codec not in CODECS:
+            raise ParameterError("codec", f"is unknown; choose {', '.join(CODECS)}", value=self.codec)
         if self.dtype not in IMAGE_DTYPES:
             raise ParameterError("dtype", "is unknown; choose uint8 or float32", value=self.dtype)
         if self.chunk_size < 1:
@@ -56,6 +62,31 @@ class StoreContents:
             raise ValueError(f"image_shape must be (C, H, W), got {self.image_shape}")
         if self.values.shape[0] != len(self.dims):
             raise ValueError(f"values must be (D, S) for the D = {len(self.dims)} dims, got {self.values.shape}")
+
+
+@dataclass(frozen=True)
+class Damage:
+    """What a store check found and cleared (:meth:`RunStore.verify`).
+
+    Attributes
+    ----------
+    images : list of int
+        Input chunks whose ``done`` flags were cleared: the next ``traverse`` decodes exactly these again.
+    effects : list of int
+        Chunks whose effects (arrays or flags) were damaged; their effects flags were cleared, as were those of
+        ``images``.
+    arrays : dict
+        Array name -> indices of its chunks found missing or damaged (flags included). ``input``, ``latents``,
+        ``labels`` and the coordinates are rewritten from the freshly encoded inputs by the next ``traverse``.
+    """
+
+    images: list = field(default_factory=list)
+    effects: list = field(default_factory=list)
+    arrays: dict = field(default_factory=dict)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.images or self.effects or self.arrays)
 
 
 class RunStore(Protocol):
@@ -93,6 +124,7 @@ class RunStore(Protocol):
     def effects_pending(self) -> list[int]: ...
     def write_effects(self, k: int, arrays: dict) -> None: ...
     def read_effects(self) -> dict: ...
-    def verify(self, full: bool = True) -> tuple[list[int], list[int]]: ...
+    def verify(self, full: bool = True) -> Damage:
+        """Check every array (``full``: read every chunk back; else chunk presence) and clear damaged chunks' flags."""
     def disk_bytes(self) -> int: ...
     def image_bytes(self) -> int: ...

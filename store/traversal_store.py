@@ -1,4 +1,7 @@
-"""The zarr implementation of the traversal store (layout v2, :mod:`latentnav.store.layout`).
+"""The zarr implementation of the traversal store (layout v3, :mod:`latentnav.store.layout`).
+
+Array creation, the codecs (every chunk checksummed), the checks and the URL helpers live in their own modules
+(:mod:`.creation`, :mod:`.codecs`, :mod:`.verify`, :mod:`.chunks`, :mod:`.locations`); this class ties them together.
 
 Writers fill chunk ``k`` (inputs ``k*c .. (k+1)*c``) with :meth:`TraversalStore.write_chunk`, which sets the
 chunk's ``done`` flag only after its images and reconstructions are written; a killed run therefore resumes
@@ -6,20 +9,21 @@ by redoing exactly the chunks whose flag is not set. Readers need nothing from l
 group with named dimensions and consolidated metadata, so ``xarray.open_zarr`` reads it as is.
 """
 
-import json
-import shutil
 import warnings
 from pathlib import Path
 
 import numpy as np
 import zarr
-from zarr.codecs import ZstdCodec
 
 from latentnav.errors import LatentnavError
-from latentnav.store import effects_store, verify
+from latentnav.store import effects_store, ownership, verify
+from latentnav.store.chunks import dense, read_flags
+from latentnav.store.creation import create_arrays, restore_creation_arrays
 from latentnav.store.failpoints import failpoint
-from latentnav.store.interface import StoreContents
-from latentnav.store.layout import CHUNKED, DIMENSIONS, LAYOUT_KEY, LAYOUT_VERSION, UINT8_SCALE, ZSTD_LEVEL
+from latentnav.store.identity import differences
+from latentnav.store.interface import Damage, StoreContents
+from latentnav.store.layout import CHUNKED, CODEC_KEY, DEFAULT_CODEC, DIMENSIONS, LAYOUT_KEY, LAYOUT_VERSION
+from latentnav.store.locations import fsspec_options, is_local
 
 
 class TraversalStore:
@@ -37,32 +41,14 @@ class TraversalStore:
                storage_options: dict | None = None) -> "TraversalStore":
         """Write a new, empty (no chunk done) store at ``location``; it must not exist unless ``overwrite``."""
         options = fsspec_options(location, storage_options)
-        group = zarr.open_group(str(location), mode="w" if overwrite else "w-", storage_options=options)
-        n, c = len(contents.labels), contents.chunk_size
-        n_dims, steps = contents.values.shape
-        zstd = (ZstdCodec(level=ZSTD_LEVEL),)
-        whole = {
-            "input": contents.input_index.astype(np.int64), "latent": np.arange(contents.latents.shape[1]),
-            "dim": np.asarray(contents.dims, dtype=np.int64), "step": np.arange(steps),
-            "value": contents.values.astype(np.float32),
-        }
-        along_input = {"latents": contents.latents.astype(np.float32), "labels": contents.labels.astype(np.int64)}
-        for name, data in {**whole, **along_input}.items():
-            chunks = (c, *data.shape[1:]) if name in along_input or name == "input" else data.shape
-            arr = group.create_array(name, shape=data.shape, chunks=chunks, dtype=data.dtype, compressors=zstd,
-                                     dimension_names=DIMENSIONS[name])
-            arr[...] = data
-        image = tuple(contents.image_shape)
-        decode = {"scale_factor": UINT8_SCALE} if contents.dtype == "uint8" else {}
-        for name, shape in (("reconstructions", (n, *image)), ("images", (n, n_dims, steps, *image))):
-            group.create_array(name, shape=shape, chunks=(c, *shape[1:]), dtype=contents.dtype, compressors=zstd,
-                               dimension_names=DIMENSIONS[name], fill_value=0,
-                               attributes={**decode, **({"coordinates": "value"} if name == "images" else {})})
-        group.create_array("done", shape=(-(-n // c),), chunks=(1,), dtype=bool, compressors=None,
-                           dimension_names=DIMENSIONS["done"], fill_value=False)
+        ownership.begin_creation(location, options, overwrite)  # the marker first: a killed creation is ours
+        group = zarr.open_group(str(location), mode="a", storage_options=options)
+        create_arrays(group, contents)
         store = cls(group, str(location), storage_options)
-        store.update_attrs({LAYOUT_KEY: LAYOUT_VERSION, "identity": contents.identity, "chunk_size": c,
-                            "dims": list(contents.dims), "dtype": contents.dtype, "complete": False})
+        ownership.finish_creation(location, options)  # before the attributes, so the consolidated metadata has it
+        store.update_attrs({LAYOUT_KEY: LAYOUT_VERSION, "identity": contents.identity,
+                            "chunk_size": contents.chunk_size, "dims": list(contents.dims), "dtype": contents.dtype,
+                            CODEC_KEY: contents.codec, "complete": False})
         return store
 
     @classmethod
@@ -83,9 +69,7 @@ class TraversalStore:
                                      f"{LAYOUT_VERSION}; re-run the traverse command with --overwrite to rewrite it")
             raise LatentnavError(f"{location} is not a latentnav traversal store (layout {version!r}, "
                                  f"expected {LAYOUT_VERSION})")
-        missing = [name for name in DIMENSIONS if name not in group]
-        if missing:
-            raise LatentnavError(f"store {location} lacks arrays {', '.join(missing)}; it is damaged: re-run with --overwrite")
+        _check_metadata(group, location)
         return cls(group, str(location), storage_options)
 
     @classmethod
@@ -93,47 +77,41 @@ class TraversalStore:
                        storage_options: dict | None = None) -> tuple["TraversalStore", bool]:
         """Resume the store at ``location`` if it was made with the same identity, else create it.
 
-        Returns ``(store, resumed)``. A store with another identity is refused unless ``overwrite``; a path that
-        holds anything but a latentnav store is always refused (it is never deleted).
+        Returns ``(store, resumed)``. A store with another identity, of an older layout or damaged beyond a resume
+        is refused unless ``overwrite``; a half-created one is rebuilt; a location that holds anything but a
+        latentnav store is always refused, whatever its URL scheme (it is never deleted: :mod:`.ownership`).
         """
-        if is_local(location):
-            path = Path(location)
-            if path.exists() and not path.is_dir():
-                raise LatentnavError(f"--out {path} is a file; give a directory name for the store, such as {path}.zarr")
-            if path.is_dir() and any(path.iterdir()):
-                if not (path / "zarr.json").is_file():
-                    raise LatentnavError(f"--out {path} is a non-empty directory that is not a latentnav store; "
-                                         f"choose another --out")
-                if overwrite and _older_layout(path):  # ours, of an older layout: --overwrite rewrites it
-                    shutil.rmtree(path)
-                    return cls.create(location, contents, storage_options=storage_options), False
-                existing = cls.open(path, "r+")
-                if existing.matches(contents, overwrite):
-                    existing.remove_partial_files()
-                    return existing, True
-                shutil.rmtree(path)
-        elif not overwrite:  # a URL: resume what is there when it is ours with the same identity
+        state = ownership.store_state(location, fsspec_options(location, storage_options))
+        ownership.refuse_unless_store(location, state)
+        if state == ownership.OURS:
             try:
                 existing = cls.open(location, "r+", storage_options=storage_options)
-            except LatentnavError:
+            except LatentnavError as exc:
+                if not overwrite:
+                    hint = "" if "--overwrite" in str(exc) else "; re-run with --overwrite to rebuild the store"
+                    raise LatentnavError(f"{exc}{hint}") from None
                 existing = None
             if existing is not None and existing.matches(contents, overwrite):
+                existing.remove_partial_files()
+                existing.restore(contents)
                 return existing, True
         return cls.create(location, contents, overwrite=overwrite, storage_options=storage_options), False
 
     def matches(self, contents: StoreContents, overwrite: bool) -> bool:
-        """True when this store was made with ``contents``' identity and chunk size (so it can be resumed).
+        """True when this store was made with ``contents``' identity, chunk size and codec (so it can be resumed).
 
         Otherwise False with ``overwrite`` (the caller replaces it), else an error naming the differences.
         """
-        differences = _differences(self.attrs.get("identity", {}), contents.identity)
+        changed = differences(self.attrs.get("identity", {}), contents.identity)
         if self.chunk_size != contents.chunk_size:
-            differences.append(f"chunk_size: {self.chunk_size} vs {contents.chunk_size}")
-        if not differences:
+            changed.append(f"chunk_size: {self.chunk_size} vs {contents.chunk_size}")
+        if self.codec != contents.codec:
+            changed.append(f"codec: {self.codec!r} vs {contents.codec!r}")
+        if not changed:
             return True
         if overwrite:
             return False
-        raise LatentnavError(f"store {self.location} was written with another configuration ({'; '.join(differences)}); "
+        raise LatentnavError(f"store {self.location} was written with another configuration ({'; '.join(changed)}); "
                              f"pass --overwrite to replace it or choose another --out")
 
     # ----------------------------------------------------------------- attributes and properties
@@ -172,6 +150,11 @@ class TraversalStore:
         return tuple(self.group["reconstructions"].shape[1:])
 
     @property
+    def codec(self) -> str:
+        """The chunk compressor the store was created with (:mod:`latentnav.store.codecs`)."""
+        return str(self.group.attrs.get(CODEC_KEY, DEFAULT_CODEC))
+
+    @property
     def complete(self) -> bool:
         return bool(self.group.attrs.get("complete", False))
 
@@ -188,8 +171,8 @@ class TraversalStore:
         return k * c, min((k + 1) * c, self.n_inputs)
 
     def done_flags(self) -> np.ndarray:
-        """Done flag per chunk, (n_chunks,) bool."""
-        return np.asarray(self.group["done"][:], dtype=bool)
+        """Done flag per chunk, (n_chunks,) bool; a damaged flag reads as not done."""
+        return read_flags(self.group["done"])[0]
 
     def pending_chunks(self) -> list[int]:
         """Chunks whose ``done`` flag is not set."""
@@ -203,8 +186,7 @@ class TraversalStore:
         fill value before writing, which costs more than the zstd compression itself.
         """
         if self._writable is None:
-            dense = {"write_empty_chunks": True}
-            self._writable = tuple(self.group[name].with_config(dense) for name in (*CHUNKED, "done"))
+            self._writable = tuple(dense(self.group[name]) for name in (*CHUNKED, "done"))
         return self._writable
 
     def write_chunk(self, k: int, images: np.ndarray, reconstructions: np.ndarray) -> None:
@@ -229,7 +211,7 @@ class TraversalStore:
 
     def ensure_effects(self, measures: list[str]) -> None:
         if not self.has_effects():
-            effects_store.create_effects(self.group, self.chunk_size, self.n_chunks, measures)
+            effects_store.create_effects(self.group, self.chunk_size, self.n_chunks, measures, self.codec)
             self._consolidate()
 
     def effects_done(self) -> np.ndarray:
@@ -245,11 +227,23 @@ class TraversalStore:
     def read_effects(self) -> dict:
         return effects_store.read_effects(self.group)
 
-    def verify(self, full: bool = True) -> tuple[list[int], list[int]]:
-        """Clear the flags of done chunks whose files are missing (or, with ``full``, do not decode)."""
-        bad = verify.find_bad_chunks(self, full)
-        verify.clear_bad_chunks(self, *bad)
-        return bad
+    def verify(self, full: bool = True) -> Damage:
+        """Check every array (``full``: read every chunk back) and clear the flags of the chunks damage touches."""
+        damage = verify.find_damage(self, full)
+        verify.clear_damage(self, damage)
+        return damage
+
+    def restore(self, contents: StoreContents) -> list[int]:
+        """Rewrite missing or damaged chunks of ``input``, ``latents``, ``labels`` and the coordinates from
+        ``contents`` (the inputs just encoded again) and clear the done flags of the input chunks touched.
+
+        Called on every resume, before anything is decoded: a chunk is never decoded from the fill value zero or
+        from garbage. Returns the input chunks that will be decoded again.
+        """
+        chunks, names = restore_creation_arrays(self.group, contents)
+        if names:
+            verify.clear_damage(self, Damage(images=chunks, arrays={name: [] for name in names}))
+        return chunks
 
     def remove_partial_files(self) -> int:
         """Delete temporary ``*.partial`` files a killed writer left behind; return how many."""
@@ -271,40 +265,23 @@ class TraversalStore:
         return int(sum(self.group[name].nbytes for name in CHUNKED))
 
 
-def _older_layout(path: Path) -> bool:
-    """True when ``path`` holds a latentnav store of an earlier layout version."""
+def _check_metadata(group: zarr.Group, location) -> None:
+    """One line for a store whose arrays' metadata is missing or damaged (a garbage or deleted ``zarr.json``)."""
+    names = list(DIMENSIONS)
+    if any(_present(group, name) for name in effects_store.EFFECT_NAMES):  # effects were made: all of them
+        names += list(effects_store.EFFECT_NAMES)
+    for name in names:
+        try:
+            group[name]
+        except Exception as exc:
+            what = "is missing" if isinstance(exc, KeyError) else f"cannot be read ({type(exc).__name__})"
+            raise LatentnavError(f"store {location} is damaged: the metadata of array {name} ({name}/zarr.json) "
+                                 f"{what}; re-run the traverse command with --overwrite to rewrite it") from None
+
+
+def _present(group: zarr.Group, name: str) -> bool:
+    """True when ``group`` has a member ``name``, also when its metadata cannot be read."""
     try:
-        version = json.loads((path / "zarr.json").read_text()).get("attributes", {}).get(LAYOUT_KEY)
-    except (OSError, ValueError, AttributeError):
-        return False
-    return isinstance(version, int) and 0 < version < LAYOUT_VERSION
-
-
-def is_local(location) -> bool:
-    """True for a plain path, False for a URL such as ``memory://`` or ``s3://``."""
-    return "://" not in str(location)
-
-
-def fsspec_options(location, storage_options: dict | None) -> dict | None:
-    """``storage_options`` for zarr; ``file://`` URLs get ``auto_mkdir`` (fsspec's local files need it)."""
-    if str(location).startswith("file://"):
-        return {"auto_mkdir": True, **(storage_options or {})}
-    return storage_options
-
-
-def _differences(old: dict, new: dict) -> list[str]:
-    """Human-readable list of keys whose values differ between two identity dicts."""
-    old_flat, new_flat = _flatten(old), _flatten(new)
-    keys = sorted(set(old_flat) | set(new_flat))
-    return [f"{k}: {old_flat.get(k)!r} vs {new_flat.get(k)!r}" for k in keys if old_flat.get(k) != new_flat.get(k)]
-
-
-def _flatten(d: dict, prefix: str = "") -> dict:
-    out = {}
-    for key, value in d.items():
-        if isinstance(value, dict):
-            out.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = json.loads(json.dumps(value))  # tuples -> lists, as stored
-    return out
-
+        return name in group
+    except Exception:  # garbage metadata: there, but damaged
+        return True

@@ -1,70 +1,77 @@
-"""Checking a store's finished chunks: every chunk marked done must exist and decode.
+"""Checking a store: every array, every chunk; the done flags of exactly the input chunks that damage touches.
 
-:func:`find_bad_chunks` with ``full=False`` only asks the store whether each done chunk's files exist (cheap; run on
-every resume); with ``full=True`` (``latentnav verify``) it also reads and decompresses every done chunk, which
-catches truncated or corrupted files. Bad chunks get their done flags cleared (images and effects), so the next
-``traverse`` or ``effects`` recomputes exactly those chunks and touches nothing else.
+:func:`find_damage` with ``full=False`` (run on every resume) checks that the chunk files exist: the images and
+reconstructions of every done chunk, the effects of every chunk whose effects are done, and every chunk of
+``input``, ``latents``, ``labels`` and the coordinates, plus the (one-byte) flags themselves. With ``full=True``
+(``latentnav verify``) it also reads every one of those chunks back, which checks its CRC32C checksum
+(:mod:`latentnav.store.codecs`) and so catches flipped bytes, truncated files and garbage.
+
+:func:`clear_damage` then clears the ``done`` (and ``effects_done``) flags of the input chunks any damage touches:
+
+| damage | what is cleared | what the next run does |
+|---|---|---|
+| an ``images`` / ``reconstructions`` chunk of a done chunk | its done and effects flags | ``traverse`` decodes it again |
+| an effects chunk of a chunk whose effects are done | its effects flag | ``traverse`` / ``effects`` recompute them |
+| an ``input`` / ``latents`` / ``labels`` chunk | its done and effects flags | ``traverse`` rewrites it from the freshly encoded inputs, then decodes the chunk again |
+| ``latent`` / ``dim`` / ``step`` / ``value`` | the ``complete`` mark | ``traverse`` rewrites it (nothing to decode again) |
+| a damaged ``done`` / ``effects_done`` flag | rewritten as not done | that chunk is computed again |
+
+Damaged metadata (a ``zarr.json``) is refused when the store is opened (re-run with ``--overwrite``).
 """
 
 import numpy as np
-import zarr
-from zarr.core.sync import sync
 
-from latentnav.store.layout import CHUNKED, EFFECTS, EFFECTS_DONE
-
-
-def _chunk_exists(arr: zarr.Array, k: int) -> bool:
-    key = arr.metadata.encode_chunk_key((k,) + (0,) * (arr.ndim - 1))
-    path = f"{arr.store_path.path}/{key}" if arr.store_path.path else key
-    return bool(sync(arr.store_path.store.exists(path)))
+from latentnav.store.chunks import bad_chunks, read_flags
+from latentnav.store.interface import Damage
+from latentnav.store.layout import CHUNKED, EFFECTS, EFFECTS_DONE, INPUT_ARRAYS, WHOLE
 
 
-def _chunk_decodes(arr: zarr.Array, start: int, stop: int) -> bool:
-    try:
-        arr[start:stop]
-    except Exception:  # a truncated or corrupted chunk fails to decompress or has the wrong size
-        return False
-    return True
+def find_damage(store, full: bool = True) -> Damage:
+    """Missing (and, with ``full``, damaged) chunks of every array of a :class:`TraversalStore`.
 
-
-def _check(store, arrays: list[zarr.Array], chunks: list[int], full: bool) -> list[int]:
-    bad = []
-    for k in chunks:
-        start, stop = store.chunk_bounds(k)
-        for arr in arrays:
-            if not _chunk_exists(arr, k) or (full and not _chunk_decodes(arr, start, stop)):
-                bad.append(k)
-                break
-    return bad
-
-
-def find_bad_chunks(store, full: bool = True) -> tuple[list[int], list[int]]:
-    """Done chunks of a :class:`TraversalStore` whose files are missing or (``full``) do not decode.
-
-    Returns ``(image_chunks, effect_chunks)``.
+    Returns a :class:`Damage` whose ``images`` and ``effects`` are the chunks whose flags must be cleared.
     """
     group = store.group
-    done = [int(k) for k in np.nonzero(store.done_flags())[0]]
-    bad_images = _check(store, [group[name] for name in CHUNKED], done, full)
-    bad_effects = []
+    arrays: dict[str, list[int]] = {}
+    done, bad_done = read_flags(group["done"])
+    if bad_done:
+        arrays["done"] = bad_done
+    every_chunk = range(store.n_chunks)
+    for name in INPUT_ARRAYS:  # written at creation: every chunk must be there, done or not
+        arrays[name] = bad_chunks(group[name], every_chunk, full)
+    for name in WHOLE:
+        arrays[name] = bad_chunks(group[name], [0], full)
+    finished = np.nonzero(done)[0]
+    for name in CHUNKED:
+        arrays[name] = bad_chunks(group[name], finished, full)
+    images = set(bad_done)
+    for name in (*INPUT_ARRAYS, *CHUNKED):
+        images.update(arrays[name])
+    effects = set()
     if store.has_effects():
-        effect_done = [int(k) for k in np.nonzero(store.effects_done())[0]]
-        bad_effects = _check(store, [group[name] for name in EFFECTS], effect_done, full)
-    return bad_images, bad_effects
+        effect_flags, bad_effect_flags = read_flags(group[EFFECTS_DONE])
+        if bad_effect_flags:
+            arrays[EFFECTS_DONE] = bad_effect_flags
+        effects.update(bad_effect_flags)
+        for name in EFFECTS:
+            arrays[name] = bad_chunks(group[name], np.nonzero(effect_flags)[0], full)
+            effects.update(arrays[name])
+    return Damage(images=sorted(images), effects=sorted(effects),
+                  arrays={name: chunks for name, chunks in arrays.items() if chunks})
 
 
-def clear_bad_chunks(store, bad_images: list[int], bad_effects: list[int]) -> None:
-    """Clear the done flags of bad chunks (a bad image chunk also loses its effects) and the complete marks."""
+def clear_damage(store, damage: Damage) -> None:
+    """Clear the flags ``damage`` names and the ``complete`` marks it invalidates (flags are rewritten as False)."""
     group = store.group
-    for k in bad_images:
+    for k in damage.images:
         group["done"][k] = False
     if store.has_effects():
-        for k in set(bad_images) | set(bad_effects):
+        for k in sorted(set(damage.images) | set(damage.effects)):
             group[EFFECTS_DONE][k] = False
     changed = {}
-    if bad_images:
+    if damage.images or any(name in damage.arrays for name in WHOLE):
         changed["complete"] = False
-    if bad_images or bad_effects:
+    if damage.images or damage.effects:
         changed["effects_complete"] = False
     if changed:
         store.update_attrs(changed)

@@ -2,9 +2,22 @@
 
 Used by the traverse job in one process and by each Dask shard task. The writer thread compresses and writes chunk
 k while chunk k+1 is decoded; a chunk's done flag is set only after its data is written.
+
+Threads (CPU): effects always run with :func:`latentnav.devices.compute_threads` (so effects computed later equal
+those computed on the fly). Decoding does too, which leaves one core to the writer, unless the writer's work is
+small next to the decoder's: every core decodes when the decoder spends at least
+:data:`COMPUTE_BOUND_FLOPS_PER_BYTE` of the codec (and, with effects on the fly, :data:`EFFECTS_FLOPS_PER_BYTE`)
+FLOPs per stored byte. The conv models spend ~1,500-4,000, the article's MLP ~280: on 2 vCPUs the MLP ran end to
+end 0.33-0.48x decode-only with one decode thread and ``--codec none`` and 0.46-0.59x with two; with ``zstd``
+one thread was better (0.36-0.41x vs 0.25-0.32x). The choice depends only on the model, the image size, the
+options and the machine, so a resumed run decodes with the same thread count as an uninterrupted one (GEMM
+results can depend on it).
 """
 
+import math
+import os
 import time
+from contextlib import nullcontext
 from dataclasses import asdict
 from functools import partial
 
@@ -20,7 +33,7 @@ from latentnav.progress import bar_options
 from latentnav.store import RunStore
 from latentnav.store.failpoints import failpoint
 from latentnav.store.writer import ChunkWriter
-from latentnav.traversal.batched import NonFiniteDecoderOutput, reconstruct, traverse_chunk
+from latentnav.traversal.batched import NonFiniteDecoderOutput, decode_rows, traversal_latents
 from latentnav.traversal.chunking import compute_in_batches
 from latentnav.traversal.config import TraverseConfig
 
@@ -32,9 +45,11 @@ def fill_store(store: RunStore, model: LoadedModel, config: TraverseConfig, devi
     A run over every chunk (``chunks`` None) marks the store complete when it is; a shard leaves that to its caller.
     Returns ``(device description, (images computed, chunks computed, seconds))``.
     """
-    with thread_count(compute_threads(device, config.torch_threads)):
-        device_text = describe_device(device)
-        result = _fill(store, model, config, device, progress, chunks)
+    effect_threads = compute_threads(device, config.torch_threads)
+    with thread_count(effect_threads):
+        with thread_count(decode_threads(model, device, config, store.image_shape)):
+            device_text = describe_device(device)
+            result = _fill(store, model, config, device, progress, chunks, effect_threads)
         if chunks is None and store.done_flags().all() and (result[1] or not store.complete):
             store.set_complete({"last_run_seconds": round(result[2], 3), "last_run_device": device_text})
         if config.effects:
@@ -42,8 +57,85 @@ def fill_store(store: RunStore, model: LoadedModel, config: TraverseConfig, devi
     return device_text, result
 
 
+COMPUTE_BOUND_FLOPS_PER_BYTE = {"zstd": 1000, "lz4": 250, "none": 0}  # codec -> decoder FLOPs per stored byte
+EFFECTS_FLOPS_PER_BYTE = 1000  # effects on the fly keep the writer thread busy with their numba half
+
+
+def decode_threads(model: LoadedModel, device: torch.device, config: TraverseConfig, image_shape: tuple) -> int:
+    """Torch threads for decoding: every core for a compute-bound decoder on the CPU, else ``compute_threads``.
+
+    ``--threads`` (``config.torch_threads``) always wins. See the module docstring.
+    """
+    default = compute_threads(device, config.torch_threads)
+    if config.torch_threads is not None or device.type != "cpu":
+        return default
+    stored = math.prod(image_shape) * (1 if config.dtype == "uint8" else 4)
+    threshold = max(COMPUTE_BOUND_FLOPS_PER_BYTE[config.codec], EFFECTS_FLOPS_PER_BYTE if config.effects else 0)
+    if threshold and decoder_flops(model, device) < threshold * stored:
+        return default
+    return max(default, os.cpu_count() or 1)
+
+
+def decoder_flops(model: LoadedModel, device: torch.device) -> int:
+    """Multiply-add FLOPs (2 per MAC) of decoding one code, counted by hooks on its Linear and conv layers.
+
+    Layers called as functions (or inside a TorchScript archive) are not seen, so this errs low (towards leaving
+    a core to the writer); 0 when the decoder cannot be run on a zero code (reported later, where it is decoded).
+    """
+    macs = []
+
+    def count(module, _inputs, output):
+        if isinstance(module, torch.nn.Linear):
+            macs.append(output.numel() * module.in_features)
+        elif isinstance(module, torch.nn.modules.conv._ConvTransposeNd):  # every input value meets the kernel
+            macs.append(_inputs[0].numel() * math.prod(module.kernel_size) * module.out_channels // module.groups)
+        elif isinstance(module, torch.nn.modules.conv._ConvNd):  # every output value is one kernel's dot product
+            macs.append(output.numel() * math.prod(module.kernel_size) * module.in_channels // module.groups)
+
+    hooks = [m.register_forward_hook(count) for m in model.model.modules()
+             if isinstance(m, (torch.nn.Linear, torch.nn.modules.conv._ConvNd))] if hasattr(model.model, "modules") else []
+    try:
+        with torch.no_grad():
+            model.decode(torch.zeros(1, model.latent_dim, device=device))
+    except Exception:
+        return 0
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return 2 * sum(macs)
+
+
+def decode_chunk(decode, z: torch.Tensor, values: torch.Tensor, dims: torch.Tensor, width: int, *,
+                 relative: bool = False, dtype: torch.dtype = torch.uint8,
+                 block_rows: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
+    """The traversal (n, D, S, P) and the reconstructions (n, P) of codes ``z`` (n, L), decoded in one stream.
+
+    The n unmodified codes follow the n·D·S traversal rows, so they share the fixed-size blocks of
+    :func:`latentnav.traversal.batched.decode_rows` instead of padding a block of their own (for a chunk of 8
+    conv inputs a separate reconstruction block cost as much as the whole traversal). Every decoder call still
+    has the shape (block_rows, L), so the results equal ``traverse_chunk`` and ``reconstruct`` bitwise wherever
+    a row's result does not depend on its position in the block, which chunk-size independence assumes anyway
+    (tested for the default 1024 rows and 64; an odd block such as 7 lets MKL round float32 by position).
+
+    Raises
+    ------
+    NonFiniteDecoderOutput
+        With ``rows`` the positions (within ``z``) of the inputs whose traversal or reconstruction was not finite.
+    """
+    grid = traversal_latents(z, values, dims, relative)
+    n, n_dims, steps, latent = grid.shape
+    rows = n * n_dims * steps
+    out = torch.empty(rows + n, width, dtype=dtype, device=z.device)
+    try:
+        decode_rows(decode, torch.cat([grid.reshape(-1, latent), z]), out, block_rows)
+    except NonFiniteDecoderOutput as exc:
+        bad = {r // (n_dims * steps) if r < rows else r - rows for r in exc.rows}
+        raise NonFiniteDecoderOutput(sorted(bad)) from None
+    return out[:rows].view(n, n_dims, steps, width), out[rows:]
+
+
 def _fill(store: RunStore, model: LoadedModel, config: TraverseConfig, device: torch.device, progress: bool,
-          chunks: list[int] | None) -> tuple[int, int, float]:
+          chunks: list[int] | None, effect_threads: int) -> tuple[int, int, float]:
     """Compute and write the pending chunks (of ``chunks``); return (images computed, chunks computed, seconds)."""
     wanted = None if chunks is None else set(chunks)
     pending = [k for k in store.pending_chunks() if wanted is None or k in wanted]
@@ -54,6 +146,7 @@ def _fill(store: RunStore, model: LoadedModel, config: TraverseConfig, device: t
     values_t = torch.from_numpy(values).to(device)
     dims_t = torch.tensor(dims, dtype=torch.long, device=device)
     image_shape = store.image_shape
+    width = math.prod(image_shape)
     input_index = store.read("input")
     bar = tqdm(total=int(todo), unit="img", unit_scale=True, desc="traverse", smoothing=0.1, **bar_options(progress))
     batch = store.chunk_size
@@ -64,16 +157,20 @@ def _fill(store: RunStore, model: LoadedModel, config: TraverseConfig, device: t
             failpoint("compute", k)
             z = torch.from_numpy(z_all[start:stop]).to(device)
 
+            recon_parts = {}  # first input of a batch -> its reconstructions (a batch that ran out of memory: none)
+
             def compute(a: int, b: int) -> torch.Tensor:
                 try:
-                    return traverse_chunk(model.decode, z[a:b], values_t, dims_t, relative=config.grid.relative,
-                                          dtype=dtype, block_rows=config.block_rows)
+                    images, recon_parts[a] = decode_chunk(model.decode, z[a:b], values_t, dims_t, width,
+                                                          relative=config.grid.relative, dtype=dtype,
+                                                          block_rows=config.block_rows)
                 except NonFiniteDecoderOutput as exc:
                     raise NonFiniteDecoderOutput([a + r for r in exc.rows]) from None
+                return images
 
             try:
-                recon = reconstruct(model.decode, z, dtype=dtype, block_rows=config.block_rows)
                 images, batch = compute_in_batches(compute, stop - start, batch)
+                recon = torch.cat([recon_parts[a] for a in sorted(recon_parts)])
             except NonFiniteDecoderOutput as exc:
                 bad = input_index[[start + r for r in exc.rows]][:10].tolist()
                 raise LatentnavError(f"the decoder returned NaN or Inf for dataset inputs {bad}; "
@@ -81,8 +178,10 @@ def _fill(store: RunStore, model: LoadedModel, config: TraverseConfig, device: t
             images = images.view(stop - start, *values.shape, *image_shape).cpu().numpy()
             recon = recon.view(-1, *image_shape).cpu().numpy()
             classified = None
-            if config.effects:  # torch half here; the numba half runs in the writer thread
-                classified = classify_chunk(model, as_uint8(images), as_uint8(recon), device, config.block_rows)
+            if config.effects:  # torch half here (with the effects' threads); the numba half in the writer thread
+                same = torch.get_num_threads() == effect_threads
+                with nullcontext() if same else thread_count(effect_threads):
+                    classified = classify_chunk(model, as_uint8(images), as_uint8(recon), device, config.block_rows)
             writer.submit(k, stop - start, (images, recon, classified))
     return int(todo), len(pending), time.perf_counter() - start_time
 

@@ -27,7 +27,7 @@ def test_layout_readable_with_plain_zarr(digits_ckpt, tmp_path):
     result = _traverse(digits_ckpt, tmp_path / "run.zarr", limit=20, chunk_size=8)
     assert (result.n_inputs, result.n_images, result.chunks_computed) == (20, 20 * 16 * 10, 3)
     g = zarr.open_group(str(tmp_path / "run.zarr"), mode="r")
-    assert g.attrs["latentnav_layout"] == 2 and g.attrs["complete"] is True and g.attrs["chunk_size"] == 8
+    assert g.attrs["latentnav_layout"] == 3 and g.attrs["complete"] is True and g.attrs["chunk_size"] == 8
     expect = {
         "input": ((20,), "int64", ("input",)),
         "latent": ((16,), "int64", ("latent",)),
