@@ -22,7 +22,6 @@ import importlib
 import importlib.util
 import json
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -30,6 +29,7 @@ import torch
 from torch import nn
 
 from latentnav.errors import LatentnavError, ParameterError
+from latentnav.files import atomic_path
 from latentnav.models.autoencoder import AutoencoderClassifier
 from latentnav.models.checkpoint_files import file_sha256, first_line, read_checkpoint, strip_prefix
 from latentnav.models.conv import ConvAE, ConvVAE
@@ -72,9 +72,6 @@ def sidecar_path(path: str | Path) -> Path:
 def save_checkpoint(model: nn.Module, path: str | Path, *, kind: str, dataset: str, training: dict) -> Path:
     """Write ``model.state_dict()`` to ``path`` and the sidecar next to it; return the sidecar's path."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".partial")
-    torch.save(model.state_dict(), tmp)
-    os.replace(tmp, path)  # a killed run never leaves half a checkpoint under the real name
     meta = {
         "latentnav_checkpoint": SIDECAR_FORMAT,
         "architecture": _architecture(model, kind),
@@ -82,7 +79,10 @@ def save_checkpoint(model: nn.Module, path: str | Path, *, kind: str, dataset: s
         "training": training,
     }
     side = sidecar_path(path)
-    side.write_text(json.dumps(meta, indent=2) + "\n")
+    # both written to temporary files first: a full disk or a kill leaves neither half-written under its real name
+    with atomic_path(path) as tmp_ckpt, atomic_path(side) as tmp_side:
+        torch.save(model.state_dict(), tmp_ckpt)
+        tmp_side.write_text(json.dumps(meta, indent=2) + "\n")
     return side
 
 
@@ -161,9 +161,23 @@ def _read_sidecar(path: Path) -> dict:
         raise LatentnavError(f"checkpoint sidecar {side} is not valid JSON ({exc}); fix or delete it") from None
     if not isinstance(meta, dict) or "latentnav_checkpoint" not in meta:
         return {}  # a JSON file of someone else's with the same name: ignore it
-    kind = meta.get("architecture", {}).get("kind")
-    if kind not in ARCHITECTURES:
+    arch = meta.get("architecture")
+    if not isinstance(arch, dict):
+        raise LatentnavError(f"checkpoint sidecar {side}: 'architecture' is a {type(arch).__name__}, expected an "
+                             f"object with 'kind' and sizes; fix or delete the sidecar")
+    kind = arch.get("kind")
+    if not isinstance(kind, str) or kind not in ARCHITECTURES:
         raise LatentnavError(f"checkpoint sidecar {side} names architecture {kind!r}; expected one of {sorted(ARCHITECTURES)}")
+    sizes = {k: arch[k] for k in ("input_dim", "latent_dim", "num_classes") if k in arch}
+    shape = arch.get("input_shape", [1])
+    bad = [k for k, v in sizes.items() if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 2**31]
+    if not isinstance(shape, list) or not all(isinstance(v, int) and 0 < v <= 2**31 for v in shape):
+        bad.append("input_shape")
+    if bad:
+        raise LatentnavError(f"checkpoint sidecar {side}: {', '.join(bad)} must be whole numbers (sizes); fix or "
+                             f"delete the sidecar")
+    if not isinstance(meta.get("training", {}), dict):
+        meta = {**meta, "training": {}}  # only shown, never used to build anything
     return meta
 
 

@@ -8,6 +8,10 @@ with D = C*H*W and BCE summed over pixels (a Bernoulli likelihood): the reconstr
 per-pixel mean BCE, and the VAE term is the beta-VAE objective (BCE_sum + beta * KL) on the same per-pixel scale.
 The flat models (``ae``, ``vae``) always train their classifier head; the conv models (``conv-ae``, ``conv-vae``)
 train without one and take the images as (n, C, 64, 64).
+
+Images in memory (the built-in datasets) are trained on as one tensor. A file dataset's images
+(:class:`~latentnav.data.images.LazyImages`) are loaded whole when they take at most :data:`IN_MEMORY_BYTES` as
+float32, else read from the file batch by batch (in the same seeded order, so the result is the same).
 """
 
 import math
@@ -17,11 +21,15 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from latentnav.data.datasets import DATASETS, Dataset
+import numpy as np
+
+from latentnav.data.datasets import Dataset, check_dataset_name
 from latentnav.errors import ParameterError
 from latentnav.models.checkpoint import ARCHITECTURES, build_model, default_latent_dim, trains_head
 from latentnav.models.vae import kl_divergence
 from latentnav.progress import bar_options
+
+IN_MEMORY_BYTES = 2 * 2**30
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,8 @@ class TrainConfig:
 
     The defaults reach >= 90 % test accuracy on ``digits`` in well under a minute on 2 CPU cores.
     ``latent_dim`` None (the default) becomes the model's default: 16 for ``ae``/``vae``, 10 for the conv models.
+    ``limit`` (the first N) or ``sample`` (a subset drawn with ``seed``) selects the inputs of the train and the
+    test split (None: all of them).
     """
 
     dataset: str = "digits"
@@ -40,10 +50,16 @@ class TrainConfig:
     lr: float = 2e-3
     beta: float = 4.0
     seed: int = 0
+    limit: int | None = None
+    sample: int | None = None
 
     def __post_init__(self):
-        if self.dataset not in DATASETS:
-            raise ParameterError("dataset", f"is unknown; choose one of {', '.join(DATASETS)}", value=self.dataset)
+        check_dataset_name(self.dataset)
+        if self.limit is not None and self.sample is not None:
+            raise ParameterError("limit", "and {sample} exclude each other; give one")
+        for name in ("limit", "sample"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ParameterError(name, f"must be a whole number >= 1, got {getattr(self, name)!r}")
         if self.model not in ARCHITECTURES:
             raise ParameterError("model", f"is unknown; choose one of {', '.join(ARCHITECTURES)}", value=self.model)
         if self.latent_dim is None:
@@ -57,7 +73,9 @@ class TrainConfig:
             raise ParameterError("beta", f"must be >= 0, got {self.beta}")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The settings; ``limit``/``sample`` only when set (so configs of earlier runs compare equal)."""
+        out = asdict(self)
+        return {k: v for k, v in out.items() if k not in ("limit", "sample") or v is not None}
 
 
 def batch_loss(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, beta: float) -> torch.Tensor:
@@ -101,25 +119,43 @@ def train_model(config: TrainConfig, train: Dataset, device: torch.device, progr
     except ParameterError as exc:
         raise ParameterError("model", f"does not fit dataset {train.name!r} ({exc})", value=config.model) from None
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
-    x_all = torch.from_numpy(train.inputs).to(device)
-    x_all = x_all.reshape(len(x_all), *getattr(model, "input_shape", x_all.shape[1:]))
+    shape = tuple(getattr(model, "input_shape", (train.inputs.shape[1],)))
+    x_all = _training_images(train, shape, device)
     y_all = torch.from_numpy(train.labels).to(device)
     order_rng = torch.Generator().manual_seed(config.seed)
     bar = tqdm(range(config.epochs), desc=f"train {config.model} on {config.dataset}", unit="epoch",
                **bar_options(progress))
     model.train()
     for _ in bar:
-        order = torch.randperm(len(x_all), generator=order_rng).to(device)
+        order = torch.randperm(len(y_all), generator=order_rng).to(device)
         total = 0.0
         for start in range(0, len(order), config.batch_size):
             idx = order[start:start + config.batch_size]
-            loss = batch_loss(model, x_all[idx], y_all[idx], config.beta)
+            x = x_all[idx] if x_all is not None else _read_batch(train, idx, shape, device)
+            loss = batch_loss(model, x, y_all[idx], config.beta)
             opt.zero_grad()
             loss.backward()
             opt.step()
             total += float(loss.detach()) * len(idx)
         bar.set_postfix(loss=f"{total / len(order):.4f}")
     return model.eval().cpu()
+
+
+def _training_images(train: Dataset, shape: tuple, device: torch.device) -> torch.Tensor | None:
+    """All training images (N, *shape) as one tensor on ``device``, or None to read them batch by batch."""
+    if isinstance(train.inputs, np.ndarray):
+        x_all = torch.from_numpy(train.inputs).to(device)
+    elif train.inputs.nbytes <= IN_MEMORY_BYTES:
+        x_all = torch.from_numpy(np.ascontiguousarray(train.inputs[:])).to(device)
+    else:
+        return None
+    return x_all.reshape(len(x_all), *shape)
+
+
+def _read_batch(train: Dataset, idx: torch.Tensor, shape: tuple, device: torch.device) -> torch.Tensor:
+    """Rows ``idx`` of a file dataset's images, read from the file, as (n, *shape) on ``device``."""
+    x = torch.from_numpy(train.inputs[idx.cpu().numpy()])
+    return x.reshape(len(x), *shape).to(device)
 
 
 @torch.no_grad()
@@ -136,7 +172,7 @@ def evaluate(model: torch.nn.Module, data: Dataset, batch_size: int = 1024) -> d
     bce = mse = correct = 0.0
     has_head = True
     for start in range(0, len(data), batch_size):
-        x = torch.from_numpy(data.inputs[start:start + batch_size])
+        x = torch.from_numpy(np.ascontiguousarray(data.inputs[start:start + batch_size]))
         y = torch.from_numpy(data.labels[start:start + batch_size])
         z, recon, logits = model(x.reshape(len(x), *shape))
         recon = recon.reshape(len(x), -1)

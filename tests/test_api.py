@@ -120,7 +120,7 @@ def test_open_run_and_plain_xarray_read_a_dims_subset_store(dims_store):
         assert opened.latents.dims == ("input", "latent") and opened.latents.shape == (2, 16)
     raw = zarr.open_group(str(path), mode="r")["images"][1, 2]  # input 19, dim 7: uint8
     np.testing.assert_allclose(ds.images.sel(input=19, dim=7).values, raw / 255.0, atol=1e-7)
-    assert float(ds.images.max()) <= 1.0 and ds.attrs["latentnav_layout"] == 2
+    assert float(ds.images.max()) <= 1.0 and ds.attrs["latentnav_layout"] == 3
     assert "pixel_change" in ds and ds.pixel_change.dims == ("input", "dim", "step")
 
 
@@ -136,7 +136,7 @@ def test_layout_1_stores_get_a_clear_error_and_overwrite_replaces_them(digits_ck
     assert code == 2 and "--overwrite" in err
     code, _, err = cli(*base, "--overwrite")
     assert code == 0, err
-    assert latentnav.open_run(old).attrs["latentnav_layout"] == 2
+    assert latentnav.open_run(old).attrs["latentnav_layout"] == 3
 
 
 def test_dci_equals_the_cli_json(digits_ckpt, tmp_path, cli):

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = {"engine": "latentnav", "models": "latentnav.models", "store": "latentnav.store"}
 # lower layers first; a module may import its own layer or lower ones, never higher
 LAYERS = [
-    ("latentnav._version", "latentnav.errors", "latentnav.progress", "latentnav.devices"),
+    ("latentnav._version", "latentnav.errors", "latentnav.progress", "latentnav.devices", "latentnav.files"),
     ("latentnav.models", "latentnav.store", "latentnav.data"),
     ("latentnav.traversal", "latentnav.effects", "latentnav.metrics", "latentnav.report"),
     ("latentnav.jobs",),

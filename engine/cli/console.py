@@ -66,11 +66,25 @@ def demo_summary(r) -> str:
         f"- Completeness: {row['article_completeness']:.4f}",
         f"Paper DCI with one-hot classes: D {row['disentanglement']:.4f}, C {row['completeness']:.4f}, "
         f"I held-out {row['informativeness_test']:.4f}",
-        f"roles: mean consistency {row['mean_consistency']:.2f}, identity share {row['identity_share']:.2f}",
+        f"roles: mean consistency {row['mean_consistency']:.2f}, identity share {row['identity_share']:.2f}, "
+        f"no-effect share {row['no_effect_share']:.2f}",
         f"report:  {report / 'report.md'} (figures in {report / 'figures'})",
         f"store:   {r.study.traverse.store}",
+        *_demo_ranges(r),
         f"done in {r.seconds:.1f} s; everything is in {r.directory.resolve()}",
     ])
+
+
+def _demo_ranges(r) -> list[str]:
+    """Which range the demo's main report uses, and where the article's fixed range went (with its range check)."""
+    if getattr(r, "fixed", None) is None:
+        return []
+    row, fixed = r.fixed.summary, r.fixed.report.parent
+    why = (r.range_warnings[0] if r.range_warnings else "the fixed range -3..3 covers at least +-0.5 std of every "
+           "dimension's codes, so both reports are meaningful")
+    return [f"range: the main report above uses the sigma range (each dimension's code mean +-3 std); {why}",
+            f"the article's fixed range -3..3: roles: mean consistency {row['mean_consistency']:.2f}, identity share "
+            f"{row['identity_share']:.2f}, no-effect share {row['no_effect_share']:.2f}; report {fixed / 'report.md'}"]
 
 
 def metrics_table(r) -> str:

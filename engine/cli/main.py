@@ -4,7 +4,10 @@ Exit status: 0 ok; 2 bad input, with one line ``latentnav: error: ...`` and no t
 Library errors name Python parameters; :data:`FLAGS` spells the ones whose flag is not ``--name-with-dashes``.
 """
 
+import json
+import contextlib
 import sys
+import warnings
 
 from latentnav.cli.console import dci_report, demo_summary, metrics_table, training_summary, traverse_summary
 from latentnav.cli.parser import build_parser
@@ -18,7 +21,8 @@ def _train(args) -> None:
     from latentnav.models.training import TrainConfig
 
     overrides = {k: getattr(args, k) for k in ("epochs", "batch_size", "lr", "beta") if getattr(args, k) is not None}
-    config = TrainConfig(dataset=args.dataset, model=args.model, latent_dim=args.latent_dim, seed=args.seed, **overrides)
+    config = TrainConfig(dataset=args.dataset, model=args.model, latent_dim=args.latent_dim, seed=args.seed,
+                         limit=args.limit, sample=args.sample, **overrides)
     result = run_train(config, args.out, device=args.device, data_dir=args.data_dir, download=args.download,
                        overwrite=args.overwrite)
     print(training_summary(result))
@@ -40,12 +44,14 @@ def _traverse(args) -> None:
                       q_low=args.quantiles[0], q_high=args.quantiles[1], relative=args.relative)
     config = TraverseConfig(grid=grid, inputs=args.inputs, limit=args.limit, dims=args.dims, dtype=args.dtype,
                             chunk_size=chunk, memory_budget=args.memory_budget, torch_threads=args.threads,
-                            effects=not args.no_effects)
+                            effects=not args.no_effects, codec=args.codec)
     result = run_traverse(args.checkpoint, args.dataset, args.out, config, split=args.split, device=args.device,
                           overwrite=args.overwrite, data_dir=args.data_dir, download=args.download,
                           model_class=args.model_class, model_kwargs=args.model_kwargs,
                           storage_options=args.storage_options,
-                          scheduler=args.scheduler, workers=args.workers)
+                          scheduler=args.scheduler, workers=args.workers, sample=args.sample, seed=args.seed)
+    for line in result.warnings:
+        print(f"latentnav: warning: {line}", file=sys.stderr)
     print(traverse_summary(result))
 
 
@@ -54,7 +60,7 @@ def _figures(args) -> None:
     from latentnav.jobs.report import run_figures
 
     result = run_figures(args.store, args.out, inputs=list(args.inputs) if args.inputs else None, dim=args.dim,
-                         title=args.title or ARTICLE_GRID_TITLE)
+                         title=args.title or ARTICLE_GRID_TITLE, overwrite=args.overwrite)
     for path in result.files:
         print(path)
 
@@ -68,7 +74,8 @@ def _dci(args) -> None:
                        workers=args.workers)
     result = run_dci(args.checkpoint, args.dataset, config, split=args.split, json_out=args.json, plot_out=args.plot,
                      overwrite=args.overwrite, data_dir=args.data_dir, download=args.download,
-                     model_class=args.model_class, model_kwargs=args.model_kwargs)
+                     model_class=args.model_class, model_kwargs=args.model_kwargs, limit=args.limit,
+                     sample=args.sample)
     for line in result.warnings:
         print(f"latentnav: warning: {line}", file=sys.stderr)
     print(dci_report(result))
@@ -84,7 +91,7 @@ def _metrics(args) -> None:
                          n_test=args.n_test, seed=args.seed, probe=args.probe, json_out=args.json,
                          overwrite=args.overwrite, device=args.device, data_dir=args.data_dir, download=args.download,
                          model_class=args.model_class, model_kwargs=args.model_kwargs,
-                         workers=args.workers)
+                         workers=args.workers, limit=args.limit, sample=args.sample)
     for line in result.warnings:
         print(f"latentnav: warning: {line}", file=sys.stderr)
     print(metrics_table(result))
@@ -109,7 +116,11 @@ def _report(args) -> None:
              "thickness": args.thickness}
     thresholds = RoleThresholds(**{k: v for k, v in names.items() if v is not None})
     result = run_report(args.store, args.out, dci_json=args.dci, metrics_json=args.metrics,
-                        inputs=list(args.inputs) if args.inputs else None, thresholds=thresholds)
+                        inputs=list(args.inputs) if args.inputs else None, thresholds=thresholds,
+                        overwrite=args.overwrite)
+    warning = (json.loads(result.json.read_text()).get("range") or {}).get("warning")
+    if warning:
+        print(f"latentnav: warning: {warning}", file=sys.stderr)
     print(f"report: {result.markdown}\njson: {result.json}\nfigures: {len(result.figures)} in {result.markdown.parent / 'figures'}")
 
 
@@ -117,11 +128,12 @@ def _verify(args) -> None:
     from latentnav.store import open_store
 
     store = open_store(args.store, "r+")
-    bad_images, bad_effects = store.verify(full=True)
-    if not bad_images and not bad_effects:
-        print(f"verify: {store.n_chunks} chunks, all finished chunks read back intact")
+    damage = store.verify(full=True)
+    if damage.clean:
+        print(f"verify: {store.n_chunks} chunks, all finished chunks read back intact (every array, checksums)")
         return
-    print(f"verify: damaged or missing chunks cleared: images {bad_images}, effects {bad_effects}; "
+    arrays = "; ".join(f"{name} {chunks}" for name, chunks in damage.arrays.items())
+    print(f"verify: damaged or missing chunks ({arrays}) cleared: images {damage.images}, effects {damage.effects}; "
           f"re-run the traverse command (or `latentnav effects --store {args.store}`) to recompute only those")
 
 
@@ -130,7 +142,8 @@ def _sweep(args) -> None:
 
     options = SweepOptions(dataset=args.dataset, factors=args.factors, probe=args.probe, split=args.split,
                            inputs=args.inputs, limit=args.limit, data_dir=args.data_dir, metrics=tuple(args.metrics))
-    result = run_sweep(args.checkpoints, args.out, options, scheduler=args.scheduler, workers=args.workers)
+    result = run_sweep(args.checkpoints, args.out, options, scheduler=args.scheduler, workers=args.workers,
+                       overwrite=args.overwrite)
     print(f"sweep: {len(result.rows)} runs finished ({len(result.skipped)} already done), {len(result.failures)} failed, "
           f"{result.seconds:.1f} s; summary {result.summary}")
     for failure in result.failures:
@@ -140,7 +153,7 @@ def _sweep(args) -> None:
 def _compare(args) -> None:
     from latentnav.jobs.compare import run_compare
 
-    print(f"comparison: {run_compare(args.reports, args.out)}")
+    print(f"comparison: {run_compare(args.reports, args.out, overwrite=args.overwrite)}")
 
 
 def _demo(args) -> None:
@@ -157,11 +170,22 @@ HANDLERS = {
 }
 
 
+@contextlib.contextmanager
+def _warnings_unless_error():
+    """Hold library warnings (numpy's RuntimeWarnings, torch's UserWarnings) until the command ends: shown after a
+    success, dropped when it fails, so an error is always exactly one line."""
+    with warnings.catch_warnings(record=True) as held:
+        yield
+    for w in held:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
     try:
         args = build_parser().parse_args(argv)
-        HANDLERS[args.command](args)
+        with _warnings_unless_error():
+            HANDLERS[args.command](args)
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
     except ParameterError as exc:

@@ -3,6 +3,7 @@
 import argparse
 
 from latentnav._version import __version__
+from latentnav.cli.limits import check_option_ranges
 from latentnav.errors import LatentnavError
 from latentnav.metrics.probes import PROBES
 from latentnav.metrics.suite import METRICS as METRIC_NAMES
@@ -10,6 +11,7 @@ from latentnav.traversal.grid import RANGE_MODES
 
 DEFAULT_DEMO_DIR = "latentnav-demo"
 MODEL_KINDS = ("ae", "vae", "conv-ae", "conv-vae")  # latentnav.models.checkpoint.ARCHITECTURES, without importing torch
+DATASET_NAMES = "digits | mnist | shapes | dsprites | shapes3d | mpi3d | npz:PATH"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -17,6 +19,11 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         raise LatentnavError(f"{message} (see `{self.prog} --help`)")
+
+    def parse_args(self, args=None, namespace=None):
+        parsed = super().parse_args(args, namespace)
+        check_option_ranges(parsed)  # huge, negative-seed and non-finite numbers: one line, before any work
+        return parsed
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,10 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="train, traverse, measure, score and report on the embedded default")
     demo.add_argument("--out", default=DEFAULT_DEMO_DIR, help=f"output directory (default {DEFAULT_DEMO_DIR})")
     demo.add_argument("--dataset", default="digits", choices=["digits", "mnist"])
-    _add_data_options(demo)
+    _add_data_options(demo, sampling=False)
 
     train = sub.add_parser("train", help="train the article's autoencoder (ae) or a beta-VAE (vae)")
-    train.add_argument("--dataset", default="digits", help="digits | mnist | shapes (default digits)")
+    train.add_argument("--dataset", default="digits", help=f"{DATASET_NAMES} (default digits)")
     train.add_argument("--model", default="ae", help=f"{' | '.join(MODEL_KINDS)} (default ae; conv-*: 64x64 images)")
     train.add_argument("--latent-dim", type=int, default=None, help="latent size (default 16; 10 for conv-*)")
     train.add_argument("--epochs", type=int, default=None, help="default 80")
@@ -45,8 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     trav = sub.add_parser("traverse", help="decode every dimension x step x input into a resumable zarr store")
     _add_model_options(trav)
-    trav.add_argument("--dataset", required=True, help="digits | mnist | shapes")
-    trav.add_argument("--split", default="test", help="train | test (default test)")
+    trav.add_argument("--dataset", required=True, help=DATASET_NAMES)
+    trav.add_argument("--split", default="test", help="train | test | all (default test)")
     which = trav.add_mutually_exclusive_group()
     which.add_argument("--inputs", type=_int_list, default=None, help="dataset indices, e.g. 12,19")
     which.add_argument("--limit", type=int, default=None, help="the first N inputs (default all)")
@@ -63,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     trav.add_argument("--memory-budget", type=_bytes, default=None, help="host working set for auto chunks, e.g. 512M")
     trav.add_argument("--threads", type=int, default=None, help="torch threads for decoding (default cores - 1 on CPU)")
     trav.add_argument("--dtype", default="uint8", help="uint8 (round(255 x), default) | float32")
+    trav.add_argument("--codec", default="zstd", help="chunk compressor: zstd (default) | lz4 (faster, larger) | none; "
+                                                        "every chunk is checksummed")
     trav.add_argument("--no-effects", action="store_true", help="skip the effects (compute later with `effects`)")
     trav.add_argument("--out", required=True, help="store directory RUN.zarr (resumed if it exists)")
     trav.add_argument("--overwrite", action="store_true", help="replace a store made with another configuration")
@@ -78,11 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     figs.add_argument("--dim", type=int, default=None, help="0-based dimension of the strip (default 7, the article's)")
     figs.add_argument("--title", default=None, help="title of the grid (default the article's)")
     figs.add_argument("--out", required=True, help="directory for the PNG and GIF files")
+    figs.add_argument("--overwrite", action="store_true", help="replace files of the same names that latentnav did not write")
 
 
     dci = sub.add_parser("dci", help="Disentanglement, Completeness, Informativeness from tree-ensemble probes")
     _add_model_options(dci)
-    dci.add_argument("--dataset", required=True, help="digits | mnist | shapes")
+    dci.add_argument("--dataset", required=True, help=DATASET_NAMES)
     dci.add_argument("--split", default="test", help="the inputs to encode and split into train/test (default test)")
     dci.add_argument("--probe", default="xgboost",
                      help=f"{' | '.join(PROBES)} (default xgboost: fast, CUDA when present; sklearn: the article's)")
@@ -101,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     met = sub.add_parser("metrics", help="the disentanglement metric family: DCI, MIG, SAP, Modularity, IRS, FactorVAE, ...")
     _add_model_options(met)
-    met.add_argument("--dataset", required=True, help="digits | mnist | shapes")
+    met.add_argument("--dataset", required=True, help=DATASET_NAMES)
     met.add_argument("--split", default="test", help="the inputs to encode and split into train/test (default test)")
     met.add_argument("--metrics", type=_word_list, default=None,
                      help=f"comma-separated, from {','.join(METRIC_NAMES)} (default: all the dataset supports)")
@@ -132,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--slant", type=float, default=None, help="role threshold: slant range (default 0.1)")
     rep.add_argument("--thickness", type=float, default=None, help="role threshold: relative thickness range (default 0.2)")
     rep.add_argument("--out", required=True, help="report directory")
+    rep.add_argument("--overwrite", action="store_true", help="replace files of the same names that latentnav did not write")
 
 
     ver = sub.add_parser("verify", help="read every finished chunk; clear the flags of missing or damaged ones")
@@ -140,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     swp = sub.add_parser("sweep", help="traverse, DCI and report every checkpoint of a study, as Dask tasks")
     swp.add_argument("--checkpoints", required=True, help="glob of checkpoints, quoted: 'runs/*.pth'")
-    swp.add_argument("--dataset", required=True, help="digits | mnist | shapes")
+    swp.add_argument("--dataset", required=True, help=DATASET_NAMES)
     swp.add_argument("--split", default="test")
     which = swp.add_mutually_exclusive_group()
     which.add_argument("--inputs", type=_int_list, default=None, help="dataset indices, e.g. 12,19")
@@ -152,11 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
     swp.add_argument("--scheduler", default="local", help="local (default) or tcp://HOST:PORT")
     swp.add_argument("--workers", type=int, default=None, help="local cluster size (default: one per core)")
     swp.add_argument("--out", required=True, help="sweep directory: one run per checkpoint and the summary")
-    _add_data_options(swp)
+    swp.add_argument("--overwrite", action="store_true", help="replace summary files of the same names that latentnav did not write")
+    _add_data_options(swp, sampling=False)
 
     cmp_ = sub.add_parser("compare", help="put several runs' reports side by side")
     cmp_.add_argument("reports", nargs="+", help="report directories (or report.json files, or run directories)")
     cmp_.add_argument("--out", required=True, help="directory for compare.md/json/csv/png")
+    cmp_.add_argument("--overwrite", action="store_true", help="replace files of the same names that latentnav did not write")
 
     return parser
 
@@ -197,7 +210,7 @@ def _bytes(text: str) -> int:
     number, unit = (text[:-1], units[text[-1].upper()]) if text and text[-1].upper() in units else (text, 2**20)
     try:
         return int(float(number) * unit)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: inf
         raise argparse.ArgumentTypeError(f"expected a size such as 512M or 2G, got {text!r}") from None
 
 
@@ -210,6 +223,16 @@ def _add_model_options(p: argparse.ArgumentParser, required: bool = True,
                    help="JSON keyword arguments for --model-class, e.g. '{\"latent_dim\": 10}'")
 
 
-def _add_data_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", default=None, help="where MNIST lives (DIR/MNIST/raw); default ~/.cache/latentnav")
+def _add_data_options(p: argparse.ArgumentParser, sampling: bool = True) -> None:
+    """--data-dir and --download; with ``sampling`` also --sample and, where the command lacks them, --limit, --seed."""
+    p.add_argument("--data-dir", default=None,
+                   help="dsprites/shapes3d/mpi3d: the directory holding the official file, or the file itself; "
+                        "mnist: where DIR/MNIST/raw is (default ~/.cache/latentnav)")
     p.add_argument("--download", action="store_true", help="download MNIST if it is not in --data-dir")
+    if not sampling:
+        return
+    if "--limit" not in p._option_string_actions:
+        p.add_argument("--limit", type=int, default=None, help="only the first N inputs of the split")
+    p.add_argument("--sample", type=int, default=None, help="a random subset of N inputs of the split (see --seed)")
+    if "--seed" not in p._option_string_actions:
+        p.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")

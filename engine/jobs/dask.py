@@ -74,7 +74,8 @@ def traverse_shard(location: str, storage_options: dict | None, checkpoint: str,
     """Worker task: compute and write ``chunks`` of the store (skipping finished ones); (images, chunks) done."""
     torch.set_num_threads(threads)
     store = open_store(location, "r+", storage_options=storage_options)
-    model = load_checkpoint(checkpoint, model_class=model_class, model_kwargs=model_kwargs)
+    model = load_checkpoint(checkpoint, model_class=model_class, model_kwargs=model_kwargs,
+                            input_shape=store.image_shape)
     model.model.to(device)
     config = replace(config, torch_threads=threads)
     _, (images, n_chunks, _) = fill_store(store, model, config, torch.device(device), progress=False, chunks=chunks)

@@ -68,7 +68,7 @@ def run_effects(store_path: str | Path, *, checkpoint: str | Path | None = None,
     if ":" in recorded and model_class != recorded:
         raise ParameterError("model_class", f"is needed: store {store_path} was written by the model class "
                                             f"{recorded!r}; pass {{model_class}} {recorded} (and its {{model_kwargs}})")
-    model = load_checkpoint(path, model_class=model_class, model_kwargs=model_kwargs)
+    model = load_checkpoint(path, model_class=model_class, model_kwargs=model_kwargs, input_shape=store.image_shape)
     if model.sha256 != identity["model"]["sha256"]:
         raise LatentnavError(f"checkpoint {path} is not the model that wrote {store_path} (sha256 differs); "
                              f"pass the right --checkpoint")

@@ -17,6 +17,7 @@ import torch
 from latentnav.data.datasets import load_dataset
 from latentnav.devices import resolve_device
 from latentnav.errors import ParameterError
+from latentnav.files import atomic_write_text
 from latentnav.jobs.outputs import prepare_output_file
 from latentnav.metrics.factors import factor_matrix, split_train_test, strata
 from latentnav.metrics.suite import MetricInputs, available_metrics, check_metric_names, compute_metrics
@@ -46,11 +47,16 @@ def run_metrics(checkpoint: str | Path, dataset: str, names=None, *, split: str 
                 n_train: int | None = None, n_test: int | None = None, seed: int = 0, probe: str = "xgboost",
                 json_out: str | Path | None = None, overwrite: bool = False, device: str = "auto", data_dir=None,
                 download: bool = False, model_class: str | None = None,
-                model_kwargs: dict | None = None, workers: int = 1) -> MetricsResult:
-    """Compute the metrics ``names`` (default: every one the dataset supports) of ``checkpoint``'s latent space."""
+                model_kwargs: dict | None = None, workers: int = 1, limit: int | None = None,
+                sample: int | None = None) -> MetricsResult:
+    """Compute the metrics ``names`` (default: every one the dataset supports) of ``checkpoint``'s latent space.
+
+    ``limit`` (the first N of the split) or ``sample`` (a subset drawn with ``seed``) selects the inputs.
+    """
     json_path = prepare_output_file(json_out, overwrite=overwrite, param="json_out") if json_out else None
-    model = load_checkpoint(checkpoint, model_class=model_class, model_kwargs=model_kwargs)
-    data = load_dataset(dataset, split, data_dir=data_dir, download=download)
+    data = load_dataset(dataset, split, data_dir=data_dir, download=download, limit=limit, sample=sample, seed=seed)
+    model = load_checkpoint(checkpoint, model_class=model_class, model_kwargs=model_kwargs,
+                            input_shape=data.image_shape)
     factors, factor_names, warnings = factor_matrix(data, "all" if data.factors is not None else "label")
     has_grid = data.grid is not None
     if names is None:
@@ -85,7 +91,7 @@ def run_metrics(checkpoint: str | Path, dataset: str, names=None, *, split: str 
     result = MetricsResult(values=values, n_train=len(train), n_test=len(test), seconds=seconds, source=source,
                            warnings=warnings)
     if json_path is not None:
-        json_path.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+        atomic_write_text(json_path, json.dumps(result.to_dict(), indent=2) + "\n")
     return result
 
 

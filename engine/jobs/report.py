@@ -7,11 +7,13 @@ from pathlib import Path
 import numpy as np
 
 from latentnav.report.figures import ARTICLE_GRID_TITLE, grid_figure, hinton_figure, strip_figure, traversal_gif
-from latentnav.jobs.outputs import prepare_output_dir
+from latentnav.jobs.outputs import claim_outputs, prepare_output_dir
 from latentnav.report.markdown import first_last_classes, load_dci_json, report_data, report_markdown
 from latentnav.report.charts import effect_heatmap, role_shares_figure, transition_matrices
 from latentnav.effects.roles import ROLES, RoleThresholds
 from latentnav.errors import LatentnavError, ParameterError
+from latentnav.files import atomic_write_text, save_figure
+from latentnav.jobs.factor_source import report_factor_roles
 from latentnav.jobs.metrics import load_metrics_json
 from latentnav.models.checkpoint import sidecar_path
 from latentnav.store import open_store
@@ -39,7 +41,7 @@ def store_positions(input_index: np.ndarray, wanted: list[int], location: str) -
 
 
 def run_figures(store_path: str | Path, out: str | Path, inputs: list[int] | None = None, dim: int | None = None,
-                title: str = ARTICLE_GRID_TITLE) -> FiguresResult:
+                title: str = ARTICLE_GRID_TITLE, overwrite: bool = False) -> FiguresResult:
     """Draw the article's figures for ``inputs`` (dataset indices; default the first two stored) from a store.
 
     Per input: ``strip_input{i}_dim{d+1}.png`` (one dimension; default the article's index 7, else the first
@@ -59,6 +61,7 @@ def run_figures(store_path: str | Path, out: str | Path, inputs: list[int] | Non
     if unfinished:
         raise LatentnavError(f"inputs {unfinished} are in unfinished chunks of {store_path}; re-run traverse to finish them")
     out = prepare_output_dir(out)
+    claim_outputs(out, figure_names(wanted, dim), overwrite=overwrite)  # a user's file of the same name: refused
     values = store.read("value")  # (D, S)
     files = []
     for input_id, pos in zip(wanted, positions):
@@ -71,9 +74,14 @@ def run_figures(store_path: str | Path, out: str | Path, inputs: list[int] | Non
     return FiguresResult(files)
 
 
+def figure_names(inputs: list[int], dim: int) -> list[str]:
+    """The files :func:`run_figures` writes for ``inputs`` with the strip of ``dim``."""
+    return [name for i in inputs for name in (f"strip_input{i}_dim{dim + 1}.png", f"grid_input{i}.png",
+                                              f"traversal_input{i}.gif")]
+
+
 def _save(fig, path: Path) -> Path:
-    fig.savefig(path, dpi=100)
-    return path
+    return save_figure(fig, path, dpi=100)
 
 
 @dataclass(frozen=True)
@@ -88,11 +96,15 @@ class ReportResult:
 
 def run_report(store_path: str | Path, out: str | Path, *, dci_json: list[str | Path] | str | Path | None = None,
                metrics_json: str | Path | None = None, inputs: list[int] | None = None,
-               thresholds: RoleThresholds = RoleThresholds()) -> ReportResult:
+               thresholds: RoleThresholds = RoleThresholds(), factors: bool = True,
+               model_class: str | None = None, model_kwargs: dict | None = None, data_dir: str | None = None,
+               device: str = "cpu", overwrite: bool = False) -> ReportResult:
     """Write ``report.md``, ``report.json`` and figures for a finished store with effects.
 
     ``dci_json`` (files of ``latentnav dci --json``) add DCI sections, ``metrics_json`` (``latentnav metrics
-    --json``) a metrics section.
+    --json``) a metrics section. For a dataset with ground-truth factors (and ``factors`` True) each dimension gets
+    the factor it moves (:mod:`latentnav.jobs.factor_source`), from the dataset and checkpoint the store records
+    (``model_class``/``model_kwargs`` for a user's model, ``data_dir`` where the dataset file moved), on ``device``.
     """
     store = open_store(store_path)
     if not store.done_flags().all():
@@ -107,10 +119,18 @@ def run_report(store_path: str | Path, out: str | Path, *, dci_json: list[str | 
         inputs = [i for i in ARTICLE_INPUTS if i in set(index.tolist())] or [int(v) for v in index[:2]]
     store_positions(index, inputs, str(store_path))
     out = prepare_output_dir(out)
+    claim_outputs(out, ["report.json", "report.md"], overwrite=overwrite)  # listed in out's manifest
+    charts = ["heatmap.png", "roles.png", "transitions.png", *(f"hinton_{d['config']['factors']}.png" for d in dcis)]
+    strip_dim = ARTICLE_STRIP_DIM if ARTICLE_STRIP_DIM in store.dims else store.dims[0]
+    prepare_output_dir(out / "figures")
+    claim_outputs(out / "figures", figure_names(list(inputs), strip_dim) + charts, overwrite=overwrite)
     effects = store.read_effects()
     labels = store.read("labels")
-    data = report_data(effects, index, labels, store.dims, store.read("value"), list(inputs), thresholds)
-    made = run_figures(store_path, out / "figures", inputs=list(inputs)).files
+    factor_roles = report_factor_roles(store, model_class=model_class, model_kwargs=model_kwargs, data_dir=data_dir,
+                                       device=device) if factors else None
+    data = report_data(effects, index, labels, store.dims, store.read("value"), list(inputs), thresholds,
+                       factor_roles)
+    made = run_figures(store_path, out / "figures", inputs=list(inputs), overwrite=overwrite).files
     figures = {}
     for i in inputs:
         figures[f"grid_{i}"] = f"figures/grid_input{i}.png"
@@ -127,6 +147,7 @@ def run_report(store_path: str | Path, out: str | Path, *, dci_json: list[str | 
     for dci in dcis:
         drawings[f"hinton_{dci['config']['factors']}"] = hinton_figure(
             np.array(dci["R"]), dci["factor_names"], title=f"DCI importance R ({dci['config']['factors']} factors)")
+    claim_outputs(out / "figures", [f"{key}.png" for key in drawings], overwrite=overwrite)
     for key, fig in drawings.items():
         figures[key] = f"figures/{key}.png"
         _save(fig, out / figures[key])
@@ -136,10 +157,11 @@ def run_report(store_path: str | Path, out: str | Path, *, dci_json: list[str | 
     meta = {"store": str(store_path), "dataset": identity["dataset"]["name"], "split": identity["dataset"]["split"],
             "model": f"{identity['model']['kind']} (sha256 {identity['model']['sha256'][:12]})",
             "grid": f"{grid['mode']} mode" + (", relative" if grid["relative"] else ", values set"),
-            "checkpoint": attrs.get("checkpoint"), "training": _training_metrics(attrs.get("checkpoint"))}
-    (out / "report.json").write_text(json.dumps({**meta, **data, "figures": figures, "dci": dcis, "metrics": metrics},
-                                                indent=2) + "\n")
-    (out / "report.md").write_text(report_markdown(data, meta, figures, dcis, metrics))
+            "checkpoint": attrs.get("checkpoint"), "training": _training_metrics(attrs.get("checkpoint")),
+            "range": attrs.get("range_check")}  # the traversal range's coverage of the codes (traversal.range_check)
+    atomic_write_text(out / "report.json", json.dumps({**meta, **data, "figures": figures, "dci": dcis,
+                                                       "metrics": metrics}, indent=2) + "\n")
+    atomic_write_text(out / "report.md", report_markdown(data, meta, figures, dcis, metrics))
     return ReportResult(out / "report.md", out / "report.json", sorted(figures.values()))
 
 

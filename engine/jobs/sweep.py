@@ -13,9 +13,10 @@ from pathlib import Path
 
 from latentnav.devices import thread_count
 from latentnav.errors import ParameterError
+from latentnav.files import atomic_write_text
 from latentnav.jobs.compare import load_report, write_comparison
 from latentnav.jobs.dask import dask_client
-from latentnav.jobs.outputs import prepare_output_dir
+from latentnav.jobs.outputs import claim_outputs, prepare_output_dir
 from latentnav.jobs.study import run_checkpoint_study
 from latentnav.metrics.factors import FACTOR_MODES
 from latentnav.metrics.suite import METRICS
@@ -85,13 +86,15 @@ def finished(directory: Path) -> bool:
 
 
 def run_sweep(pattern: str, out: str | Path, options: SweepOptions, *, scheduler: str = "local",
-              workers: int | None = None, sequential: bool = False) -> SweepResult:
+              workers: int | None = None, sequential: bool = False, overwrite: bool = False) -> SweepResult:
     """Run every checkpoint matching ``pattern`` (skipping finished ones); write the sweep summary to ``out``.
 
     ``sequential`` runs the tasks one after another in this process (the benchmark's baseline).
     """
     checkpoints = find_checkpoints(pattern)
     out = prepare_output_dir(out)
+    summary_files = [f"sweep.{ext}" for ext in ("json", "csv", "png", "md")] + ["sweep_failures.json"]
+    claim_outputs(out, summary_files, overwrite=overwrite)  # before any work: a user's file there is refused
     start = time.perf_counter()
     rows, skipped, todo = [], [], []
     for ckpt in checkpoints:
@@ -108,6 +111,6 @@ def run_sweep(pattern: str, out: str | Path, options: SweepOptions, *, scheduler
             rows += client.gather([client.submit(study_task, c, d, options, pure=False) for c, d in todo])
     failures = [r for r in rows if "error" in r]
     good = [r for r in rows if "error" not in r]
-    summary = write_comparison(good, out, stem="sweep", failures=failures)
-    (out / "sweep_failures.json").write_text(json.dumps(failures, indent=2) + "\n")
+    summary = write_comparison(good, out, stem="sweep", failures=failures, overwrite=overwrite)
+    atomic_write_text(out / "sweep_failures.json", json.dumps(failures, indent=2) + "\n")
     return SweepResult(good, failures, skipped, time.perf_counter() - start, summary)

@@ -46,6 +46,9 @@ def split_train_test(strata: np.ndarray, n_train: int | None, n_test: int | None
 
     n = len(strata)
     n_test = int(round(0.2 * n)) if n_test is None else n_test
+    if n_test > n - 2:
+        raise ParameterError("n_test", f"{n_test} leaves fewer than 2 of the {n} inputs available for training; "
+                                       f"use at most {max(n - 2, 0)}")
     n_train = n - n_test if n_train is None else n_train
     if n_train + n_test > n:
         raise ParameterError("n_train", f"{n_train} + {{n_test}} {n_test} exceed the {n} inputs available")

@@ -108,7 +108,8 @@ def fit_probe(Z_train, y_train, Z_test=None, y_test=None, probe: str = "xgboost"
     Z_train = np.asarray(Z_train, dtype=np.float32)
     y_enc, y_test_enc, classes = encode_labels(np.asarray(y_train), None if y_test is None else np.asarray(y_test))
     if len(classes) < 2:
-        raise ValueError("a probe needs at least two distinct factor values in the training data")
+        raise ParameterError("n_train", "leaves a factor with a single value in the training data; a probe needs "
+                                        "two distinct values: use more training inputs (or other factors)")
     start = time.perf_counter()
     model, importances, ran_on = PROBES[probe](Z_train, y_enc, device, seed, n_jobs)
     seconds = time.perf_counter() - start

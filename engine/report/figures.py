@@ -18,6 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from PIL import Image
 
+from latentnav.files import atomic_path
+
 ARTICLE_GRID_TITLE = "Latent Traversal for MNIST Autoencoder"
 
 
@@ -69,7 +71,8 @@ def grid_figure(images: np.ndarray, values: np.ndarray, dims: list[int], title: 
     title : str
     """
     n_dims, steps = images.shape[:2]
-    fig = Figure(figsize=(1.2 * steps, 1.2 * n_dims))
+    height = max(1.2 * n_dims, 2.4)  # one dimension still leaves room for the title
+    fig = Figure(figsize=(max(1.2 * steps, 4.2), height))
     axes = fig.subplots(n_dims, steps, squeeze=False)
     pictures = as_pictures(images)
     for row, dim in enumerate(dims):
@@ -83,7 +86,7 @@ def grid_figure(images: np.ndarray, values: np.ndarray, dims: list[int], title: 
             if col == 0:
                 ax.set_ylabel(f"z[{dim}]", rotation=0, labelpad=18, fontsize=8)
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / n_dims))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.48 / height))
     return fig
 
 
@@ -115,7 +118,8 @@ def traversal_gif(images: np.ndarray, path: str | Path, scale: int = 4, frame_ms
     steps = pictures.shape[1]
     order = list(range(steps)) + list(range(steps - 2, 0, -1))  # up and back
     frames = [Image.fromarray(mosaic(pictures[:, s]).repeat(scale, axis=0).repeat(scale, axis=1)) for s in order]
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=frame_ms, loop=0)
+    with atomic_path(path) as tmp:
+        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=frame_ms, loop=0)
     return Path(path)
 
 

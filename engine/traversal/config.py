@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from latentnav.errors import ParameterError
+from latentnav.store.layout import CODECS, DEFAULT_CODEC
 from latentnav.traversal.batched import DEFAULT_BLOCK_ROWS
 from latentnav.traversal.grid import GridConfig
 
@@ -17,7 +18,8 @@ class TraverseConfig:
     """What to traverse and how; validated on construction.
 
     ``inputs`` (dataset indices) and ``limit`` (the first N) are exclusive; neither means every input.
-    ``dims`` None means every latent dimension. ``chunk_size`` None means planned from memory.
+    ``dims`` None means every latent dimension. ``chunk_size`` None means planned from memory. ``codec`` is the
+    store's chunk compressor (``zstd``, ``lz4`` or ``none``; every chunk is checksummed whatever the codec).
     """
 
     grid: GridConfig = GridConfig()
@@ -30,6 +32,7 @@ class TraverseConfig:
     block_rows: int = DEFAULT_BLOCK_ROWS
     torch_threads: int | None = None
     effects: bool = True
+    codec: str = DEFAULT_CODEC
 
     def __post_init__(self):
         if self.inputs is not None and self.limit is not None:
@@ -46,18 +49,37 @@ class TraverseConfig:
             raise ParameterError("chunk_size", f"must be between 1 and {MAX_CHUNK_SIZE:,} or auto, got {self.chunk_size}")
         if self.block_rows < 1:
             raise ParameterError("block_rows", f"must be >= 1, got {self.block_rows}")
+        if self.codec not in CODECS:
+            raise ParameterError("codec", f"is unknown; choose {', '.join(CODECS)}", value=self.codec)
         if self.torch_threads is not None and self.torch_threads < 1:
             raise ParameterError("threads", f"must be >= 1, got {self.torch_threads}")
 
 
-def select_inputs(n: int, config: TraverseConfig, where: str = "the dataset") -> np.ndarray:
-    """Dataset indices (n_selected,) int64 to traverse out of ``n`` inputs; out-of-range indices are an error."""
+def select_inputs(n: int, config: TraverseConfig, where: str = "the dataset", index: np.ndarray | None = None) -> np.ndarray:
+    """Rows (n_selected,) int64 to traverse out of ``n`` inputs.
+
+    ``config.inputs`` are dataset indices: values of ``index`` (n,) (sorted; the file index of each row), or rows
+    when ``index`` is None or ``arange(n)``. An index that is not there is an error.
+    """
     if config.inputs is not None:
-        bad = [i for i in config.inputs if not 0 <= i < n]
+        wanted = np.asarray(config.inputs, dtype=np.int64)
+        if index is None or (len(index) == n and (n == 0 or (index[0] == 0 and index[-1] == n - 1))):
+            bad = [i for i in config.inputs if not 0 <= i < n]
+            if bad:
+                raise ParameterError("inputs", f"out of range: {where} has {n} inputs (0..{n - 1})", value=bad[:5])
+            return wanted
+        pos = np.minimum(np.searchsorted(index, wanted), max(n - 1, 0))
+        bad = [int(i) for i, p in zip(wanted, pos) if n == 0 or index[p] != i]
         if bad:
-            raise ParameterError("inputs", f"out of range: {where} has {n} inputs (0..{n - 1})", value=bad[:5])
-        return np.asarray(config.inputs, dtype=np.int64)
+            raise ParameterError("inputs", f"are not in {where}: its {n} inputs are the file indices "
+                                           f"{_few(index)}", value=bad[:5])
+        return pos.astype(np.int64)
     return np.arange(n if config.limit is None else min(config.limit, n), dtype=np.int64)
+
+
+def _few(index: np.ndarray) -> str:
+    shown = ", ".join(str(int(i)) for i in index[:6])
+    return f"{shown}, ..." if len(index) > 6 else shown
 
 
 def check_dims(dims: tuple[int, ...] | None, latent_dim: int) -> list[int]:

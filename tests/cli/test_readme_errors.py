@@ -43,7 +43,30 @@ def places(digits_ckpt, tmp_path_factory):
     (root / "dir" / "photo.jpg").write_text("x")
     return {"CKPT": digits_ckpt, "FILE": root / "notes.txt", "DIR": root / "dir", "JUNK": root / "junk.pth",
             "EVIL": root / "evil.pth", "WRONG": root / "wrong.pth", "OTHER": root / "other.zarr",
-            "MISSING": root / "missing.pth"}
+            "MISSING": root / "missing.pth", **_bad_dataset_files(root)}
+
+
+def _bad_dataset_files(root):
+    """Dataset files that are present but wrong (dataset_files.py writes the official formats)."""
+    import numpy as np
+
+    from dataset_files import DSPRITES_NAME, dsprites_arrays, write_mpi3d, write_shapes3d
+
+    imgs, classes, _ = dsprites_arrays()
+    for name, arrays in (("badkeys", {"images": imgs, "latents_classes": classes}),
+                         ("pickled", {"imgs": imgs, "latents_classes": np.array([{"a": 1}] * len(imgs), object)})):
+        (root / name).mkdir()
+        np.savez(root / name / DSPRITES_NAME, **arrays)
+    (root / "two").mkdir()
+    write_mpi3d(root / "two" / "mpi3d_toy.npz", n=8)
+    write_mpi3d(root / "two" / "mpi3d_real.npz", n=8)
+    (root / "cut").mkdir()
+    whole = write_shapes3d(root / "whole.h5").read_bytes()
+    (root / "cut" / "3dshapes.h5").write_bytes(whole[: len(whole) // 3])
+    np.savez(root / "int32.npz", images=np.zeros((4, 64, 64), np.int32))
+    np.savez(root / "five.npz", images=np.zeros((4, 64, 64, 5), np.uint8))
+    return {"BADKEYS": root / "badkeys", "PICKLED": root / "pickled", "TWOMPI3D": root / "two",
+            "TRUNCATED": root / "cut", "INTIMAGES": root / "int32.npz", "FIVECHANNELS": root / "five.npz"}
 
 
 def test_readme_table_is_complete():
