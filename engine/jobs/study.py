@@ -11,7 +11,7 @@ from pathlib import Path
 
 from latentnav.jobs.dci import run_dci
 from latentnav.jobs.metrics import run_metrics
-from latentnav.jobs.outputs import prepare_output_dir
+from latentnav.jobs.outputs import claim_outputs, prepare_output_dir
 from latentnav.jobs.report import run_report
 from latentnav.jobs.train import TrainResult, ensure_checkpoint
 from latentnav.jobs.traverse import TraverseResult, run_traverse
@@ -44,6 +44,8 @@ def run_checkpoint_study(checkpoint: str | Path, dataset: str, out: str | Path, 
     when ``metrics`` are asked for, and ``report/``.
     """
     out = prepare_output_dir(out)
+    own = [f"dci_{mode}{suffix}" for mode in factors for suffix in (".json", ".png")]
+    claim_outputs(out, own + (["metrics.json"] if metrics else []))  # a file of the user's there is never replaced
     store = out / "run.zarr"
     config = TraverseConfig(grid=grid, inputs=inputs, limit=limit)
     traverse = run_traverse(checkpoint, dataset, store, config, split=split, device=device, progress=progress,

@@ -239,3 +239,14 @@ def test_a_full_disk_while_creating_a_store_is_one_line_and_the_rerun_works(cli,
     code, _, err = _traverse(cli, digits_ckpt, out)
     assert code == 0, err
     assert _state(out) == "created" and zarr.open_group(str(out), mode="r")["done"][:].all()
+
+
+def test_a_study_never_replaces_a_users_file_in_its_folder(digits_ckpt, tmp_path):
+    from latentnav import LatentnavError
+    from latentnav.jobs.study import run_checkpoint_study
+
+    (tmp_path / "dci_label.json").write_text("my own numbers\n")
+    with pytest.raises(LatentnavError, match="dci_label.json exists and was not written by latentnav"):
+        run_checkpoint_study(digits_ckpt, "digits", tmp_path, limit=4, progress=False)
+    assert (tmp_path / "dci_label.json").read_text() == "my own numbers\n"
+    assert not (tmp_path / "run.zarr").exists()
