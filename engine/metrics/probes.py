@@ -77,6 +77,13 @@ def encode_labels(y_train: np.ndarray, y_test: np.ndarray | None) -> tuple[np.nd
     return train, test, classes
 
 
+def xgboost_has_cuda() -> bool:
+    """True when the installed xgboost was built with CUDA (``xgboost-cpu`` and some wheels are not)."""
+    import xgboost
+
+    return bool(xgboost.build_info().get("USE_CUDA"))
+
+
 def cuda_available() -> bool:
     """True when a CUDA GPU is visible (asked through torch, which the project has anyway)."""
     import torch
@@ -144,7 +151,8 @@ def _fit_xgboost(Z, y, device, seed, n_jobs):
     # QuantileDMatrix, parameter checks, callbacks, a cache reset), which on a few hundred inputs is a third of it.
     import xgboost as xgb
 
-    use_cuda = device == "cuda" or (device == "auto" and cuda_available())
+    # xgboost given device="cuda" without a GPU (or as a CPU-only build) warns and runs on the CPU: say what ran
+    use_cuda = device in ("cuda", "auto") and cuda_available() and xgboost_has_cuda()
     n_classes = int(y.max()) + 1
     params = {k: v for k, v in XGBOOST_PARAMS.items() if k != "n_estimators"}
     params.update(device="cuda" if use_cuda else "cpu", seed=seed)

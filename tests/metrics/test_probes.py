@@ -117,3 +117,17 @@ def test_xgboost_probe_runs_on_cuda():
     Z, y = _data()
     result = fit_probe(Z, y, probe="xgboost", device="cuda")
     assert result.device == "cuda" and np.argmax(result.importances) == 2
+
+
+def test_xgboost_reports_the_cpu_when_cuda_cannot_run(monkeypatch):
+    import xgboost
+
+    from latentnav.metrics import probes
+
+    rng = np.random.default_rng(0)
+    Z, y = rng.normal(size=(60, 3)).astype(np.float32), np.repeat([0, 1, 2], 20)
+    monkeypatch.setattr(probes, "cuda_available", lambda: False)  # asked for cuda, no GPU
+    assert fit_probe(Z, y, probe="xgboost", device="cuda").device == "cpu"
+    monkeypatch.setattr(probes, "cuda_available", lambda: True)  # a GPU, but a CPU-only xgboost build
+    monkeypatch.setattr(xgboost, "build_info", lambda: {"USE_CUDA": False})
+    assert fit_probe(Z, y, probe="xgboost", device="cuda").device == "cpu"
