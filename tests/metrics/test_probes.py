@@ -119,7 +119,7 @@ def test_xgboost_probe_runs_on_cuda():
     assert result.device == "cuda" and np.argmax(result.importances) == 2
 
 
-def test_xgboost_reports_the_cpu_when_cuda_cannot_run(monkeypatch):
+def test_xgboost_reports_the_cpu_when_no_gpu_can_run_it(monkeypatch):
     import xgboost
 
     from latentnav.metrics import probes
