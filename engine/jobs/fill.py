@@ -33,7 +33,7 @@ from latentnav.progress import bar_options
 from latentnav.store import RunStore
 from latentnav.store.failpoints import failpoint
 from latentnav.store.writer import ChunkWriter
-from latentnav.traversal.batched import NonFiniteDecoderOutput, decode_rows, traversal_latents
+from latentnav.traversal.batched import NonFiniteDecoderOutput, decode_chunk
 from latentnav.traversal.chunking import compute_in_batches
 from latentnav.traversal.config import TraverseConfig
 
@@ -103,35 +103,6 @@ def decoder_flops(model: LoadedModel, device: torch.device) -> int:
         for hook in hooks:
             hook.remove()
     return 2 * sum(macs)
-
-
-def decode_chunk(decode, z: torch.Tensor, values: torch.Tensor, dims: torch.Tensor, width: int, *,
-                 relative: bool = False, dtype: torch.dtype = torch.uint8,
-                 block_rows: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
-    """The traversal (n, D, S, P) and the reconstructions (n, P) of codes ``z`` (n, L), decoded in one stream.
-
-    The n unmodified codes follow the n·D·S traversal rows, so they share the fixed-size blocks of
-    :func:`latentnav.traversal.batched.decode_rows` instead of padding a block of their own (for a chunk of 8
-    conv inputs a separate reconstruction block cost as much as the whole traversal). Every decoder call still
-    has the shape (block_rows, L), so the results equal ``traverse_chunk`` and ``reconstruct`` bitwise wherever
-    a row's result does not depend on its position in the block, which chunk-size independence assumes anyway
-    (tested for the default 1024 rows and 64; an odd block such as 7 lets MKL round float32 by position).
-
-    Raises
-    ------
-    NonFiniteDecoderOutput
-        With ``rows`` the positions (within ``z``) of the inputs whose traversal or reconstruction was not finite.
-    """
-    grid = traversal_latents(z, values, dims, relative)
-    n, n_dims, steps, latent = grid.shape
-    rows = n * n_dims * steps
-    out = torch.empty(rows + n, width, dtype=dtype, device=z.device)
-    try:
-        decode_rows(decode, torch.cat([grid.reshape(-1, latent), z]), out, block_rows)
-    except NonFiniteDecoderOutput as exc:
-        bad = {r // (n_dims * steps) if r < rows else r - rows for r in exc.rows}
-        raise NonFiniteDecoderOutput(sorted(bad)) from None
-    return out[:rows].view(n, n_dims, steps, width), out[rows:]
 
 
 def _fill(store: RunStore, model: LoadedModel, config: TraverseConfig, device: torch.device, progress: bool,

@@ -9,7 +9,8 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from latentnav.jobs import fill
-from latentnav.jobs.fill import decode_chunk, decode_threads, decoder_flops
+from latentnav.jobs.fill import decode_threads, decoder_flops
+from latentnav.traversal.batched import decode_chunk
 from latentnav.models import AutoencoderClassifier
 from latentnav.models.conv import ConvAE
 from latentnav.models.loaded import wrap_module
