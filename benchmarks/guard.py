@@ -9,7 +9,8 @@ Every benchmark records ``ratio`` and ``target`` (a ratio measured within one ru
 ``growth_mib`` and ``limit_mib`` in its ``extra_info``; the guard prints each and exits 1 if any misses. A fast
 probe's benchmark may add ``accuracy_gap`` / ``accuracy_gap_limit`` (held-out accuracy against the reference
 probe's) and ``dc_gap`` / ``dc_gap_limit`` (the larger of its D and C gaps to the reference's); either over its
-limit fails too.
+limit fails too. A store benchmark's failure line names the machine's write speed for new files
+(``new_file_mb_per_s``), so a slow disk can be told apart from a slow writer.
 """
 
 import json
@@ -26,6 +27,8 @@ def check(results: dict) -> tuple[list[str], list[str]]:
         if "ratio" in info and "target" in info:
             ok = info["ratio"] >= info["target"]
             line = f"{'ok  ' if ok else 'FAIL'} {name}: {info['ratio']:.2f}x (target >= {info['target']}x)"
+            if not ok and "new_file_mb_per_s" in info:
+                line += f"; new files written at {info['new_file_mb_per_s']} MB/s here"
         elif "growth_mib" in info:
             ok = info["growth_mib"] < info["limit_mib"]
             line = f"{'ok  ' if ok else 'FAIL'} {name}: +{info['growth_mib']:.1f} MiB (limit {info['limit_mib']} MiB)"

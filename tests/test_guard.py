@@ -19,6 +19,8 @@ def test_guard_on_ratios(tmp_path):
     lines, failures = check(_doc(ratio_name="dci", ratio=25.0, target=20.0, dc_gap=0.05, dc_gap_limit=0.03))
     assert failures == lines and failures[0].startswith("FAIL dci: 25.00x")
     assert "D/C gap 0.0500 over 0.03" in failures[0]
+    store = dict(ratio_name="mlp", ratio=0.45, target=0.5, new_file_mb_per_s=400)
+    assert check(_doc(**store))[1][0].endswith("(target >= 0.5x); new files written at 400 MB/s here")
     path = tmp_path / "bench.json"
     path.write_text(json.dumps(_doc(ratio=1.0, target=2.0)))
     assert main([str(path)]) == 1

@@ -117,6 +117,8 @@ def _report(args) -> None:
     thresholds = RoleThresholds(**{k: v for k, v in names.items() if v is not None})
     result = run_report(args.store, args.out, dci_json=args.dci, metrics_json=args.metrics,
                         inputs=list(args.inputs) if args.inputs else None, thresholds=thresholds,
+                        factors=not args.no_factors, checkpoint=args.checkpoint, model_class=args.model_class,
+                        model_kwargs=args.model_kwargs, data_dir=args.data_dir, device=args.device,
                         overwrite=args.overwrite)
     warning = (json.loads(result.json.read_text()).get("range") or {}).get("warning")
     if warning:
@@ -141,7 +143,8 @@ def _sweep(args) -> None:
     from latentnav.jobs.sweep import SweepOptions, run_sweep
 
     options = SweepOptions(dataset=args.dataset, factors=args.factors, probe=args.probe, split=args.split,
-                           inputs=args.inputs, limit=args.limit, data_dir=args.data_dir, metrics=tuple(args.metrics))
+                           inputs=args.inputs, limit=args.limit, sample=args.sample, seed=args.seed,
+                           data_dir=args.data_dir, metrics=tuple(args.metrics))
     result = run_sweep(args.checkpoints, args.out, options, scheduler=args.scheduler, workers=args.workers,
                        overwrite=args.overwrite)
     print(f"sweep: {len(result.rows)} runs finished ({len(result.skipped)} already done), {len(result.failures)} failed, "

@@ -143,6 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--thickness", type=float, default=None, help="role threshold: relative thickness range (default 0.2)")
     rep.add_argument("--out", required=True, help="report directory")
     rep.add_argument("--overwrite", action="store_true", help="replace files of the same names that latentnav did not write")
+    _add_model_options(rep, required=False,
+                       help="factor roles: the model that wrote the store, if it moved (default: the one it records)")
+    rep.add_argument("--data-dir", default=None,
+                     help="factor roles: where the dataset file is now, if it moved (default: where the store records)")
+    rep.add_argument("--device", default="auto", help="auto | cpu | cuda (factor roles re-encode traversed images)")
+    rep.add_argument("--no-factors", action="store_true",
+                     help="skip the factor roles of a dataset with ground-truth factors (they re-encode every image)")
 
 
     ver = sub.add_parser("verify", help="read every finished chunk; clear the flags of missing or damaged ones")
@@ -156,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     which = swp.add_mutually_exclusive_group()
     which.add_argument("--inputs", type=_int_list, default=None, help="dataset indices, e.g. 12,19")
     which.add_argument("--limit", type=int, default=None, help="the first N inputs (default all)")
+    which.add_argument("--sample", type=int, default=None, help="a random subset of N inputs of the split (see --seed)")
+    swp.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
     swp.add_argument("--probe", default="xgboost", help=" | ".join(PROBES))
     swp.add_argument("--factors", type=_word_list, default=("label",), help="DCI factor modes, e.g. label,onehot")
     swp.add_argument("--metrics", type=_word_list, default=(),

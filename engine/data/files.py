@@ -39,7 +39,8 @@ FILE_DATASETS = {
     "dsprites": FileFormat("latentnav.data.dsprites:open_dsprites",
                            ("dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz",)),
     "shapes3d": FileFormat("latentnav.data.shapes3d:open_shapes3d", ("3dshapes.h5",)),
-    "mpi3d": FileFormat("latentnav.data.mpi3d:open_mpi3d", ("mpi3d_toy.npz", "mpi3d_realistic.npz", "mpi3d_real.npz")),
+    "mpi3d": FileFormat("latentnav.data.mpi3d:open_mpi3d", ("mpi3d_toy.npz", "mpi3d_realistic.npz", "mpi3d_real.npz",
+                                                           "real3d_complicated_shapes_ordered.npz")),
 }
 
 

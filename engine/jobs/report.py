@@ -96,7 +96,7 @@ class ReportResult:
 
 def run_report(store_path: str | Path, out: str | Path, *, dci_json: list[str | Path] | str | Path | None = None,
                metrics_json: str | Path | None = None, inputs: list[int] | None = None,
-               thresholds: RoleThresholds = RoleThresholds(), factors: bool = True,
+               thresholds: RoleThresholds = RoleThresholds(), factors: bool = True, checkpoint: str | None = None,
                model_class: str | None = None, model_kwargs: dict | None = None, data_dir: str | None = None,
                device: str = "cpu", overwrite: bool = False) -> ReportResult:
     """Write ``report.md``, ``report.json`` and figures for a finished store with effects.
@@ -104,7 +104,8 @@ def run_report(store_path: str | Path, out: str | Path, *, dci_json: list[str | 
     ``dci_json`` (files of ``latentnav dci --json``) add DCI sections, ``metrics_json`` (``latentnav metrics
     --json``) a metrics section. For a dataset with ground-truth factors (and ``factors`` True) each dimension gets
     the factor it moves (:mod:`latentnav.jobs.factor_source`), from the dataset and checkpoint the store records
-    (``model_class``/``model_kwargs`` for a user's model, ``data_dir`` where the dataset file moved), on ``device``.
+    (``checkpoint`` where it moved, ``model_class``/``model_kwargs`` for a user's model, ``data_dir`` where the
+    dataset file moved), on ``device``.
     """
     store = open_store(store_path)
     if not store.done_flags().all():
@@ -126,8 +127,8 @@ def run_report(store_path: str | Path, out: str | Path, *, dci_json: list[str | 
     claim_outputs(out / "figures", figure_names(list(inputs), strip_dim) + charts, overwrite=overwrite)
     effects = store.read_effects()
     labels = store.read("labels")
-    factor_roles = report_factor_roles(store, model_class=model_class, model_kwargs=model_kwargs, data_dir=data_dir,
-                                       device=device) if factors else None
+    factor_roles = report_factor_roles(store, checkpoint=checkpoint, model_class=model_class,
+                                       model_kwargs=model_kwargs, data_dir=data_dir, device=device) if factors else None
     data = report_data(effects, index, labels, store.dims, store.read("value"), list(inputs), thresholds,
                        factor_roles)
     made = run_figures(store_path, out / "figures", inputs=list(inputs), overwrite=overwrite).files

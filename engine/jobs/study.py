@@ -35,13 +35,14 @@ class StudyResult:
 
 def run_checkpoint_study(checkpoint: str | Path, dataset: str, out: str | Path, *, factors: tuple[str, ...] = ("label",),
                          probe: str = "xgboost", split: str = "test", inputs: tuple[int, ...] | None = None,
-                         limit: int | None = None, grid: GridConfig = GridConfig(), device: str = "auto",
-                         metrics: tuple[str, ...] = (), data_dir=None, download: bool = False,
-                         progress: bool = True) -> StudyResult:
+                         limit: int | None = None, sample: int | None = None, seed: int = 0,
+                         grid: GridConfig = GridConfig(), device: str = "auto", metrics: tuple[str, ...] = (),
+                         data_dir=None, download: bool = False, progress: bool = True) -> StudyResult:
     """Traverse, measure, score and report one checkpoint into ``out``.
 
     Writes ``run.zarr``, ``dci_{factors}.json`` (+ ``.png`` Hinton diagram) for each factor mode, ``metrics.json``
-    when ``metrics`` are asked for, and ``report/``.
+    when ``metrics`` are asked for, and ``report/``. ``inputs``, ``limit`` (the first N) or ``sample`` (a
+    ``seed``-ed random subset) choose the traversed inputs of ``split``; DCI and the metrics use the whole split.
     """
     out = prepare_output_dir(out)
     own = [f"dci_{mode}{suffix}" for mode in factors for suffix in (".json", ".png")]
@@ -49,7 +50,7 @@ def run_checkpoint_study(checkpoint: str | Path, dataset: str, out: str | Path, 
     store = out / "run.zarr"
     config = TraverseConfig(grid=grid, inputs=inputs, limit=limit)
     traverse = run_traverse(checkpoint, dataset, store, config, split=split, device=device, progress=progress,
-                            data_dir=data_dir, download=download)
+                            data_dir=data_dir, download=download, sample=sample, seed=seed)
     dci_paths = []
     for mode in factors:
         path = out / f"dci_{mode}.json"

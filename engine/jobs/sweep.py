@@ -33,10 +33,17 @@ class SweepOptions:
     split: str = "test"
     inputs: tuple[int, ...] | None = None
     limit: int | None = None
+    sample: int | None = None
+    seed: int = 0
     data_dir: str | None = None
     metrics: tuple[str, ...] = ()
 
     def __post_init__(self):
+        chosen = [name for name in ("inputs", "limit", "sample") if getattr(self, name) is not None]
+        if len(chosen) > 1:
+            raise ParameterError(chosen[0], f"and {{{chosen[1]}}} exclude each other; give one")
+        if self.sample is not None and self.sample < 1:
+            raise ParameterError("sample", f"must be a whole number >= 1, got {self.sample}")
         bad = [f for f in self.factors if f not in FACTOR_MODES]
         if bad or not self.factors:
             raise ParameterError("factors", f"{','.join(bad) or '(empty)'} unknown; use label, onehot and/or all, "
@@ -73,8 +80,8 @@ def study_task(checkpoint: str, out: str, options: SweepOptions) -> dict:
         with thread_count(1):  # one task per core
             result = run_checkpoint_study(checkpoint, options.dataset, out, factors=options.factors,
                                           probe=options.probe, split=options.split, inputs=options.inputs,
-                                          limit=options.limit, metrics=options.metrics, data_dir=options.data_dir,
-                                          progress=False)
+                                          limit=options.limit, sample=options.sample, seed=options.seed,
+                                          metrics=options.metrics, data_dir=options.data_dir, progress=False)
     except Exception as exc:  # reported in the summary; the other checkpoints go on
         return {"name": Path(out).name, "checkpoint": checkpoint, "error": f"{type(exc).__name__}: {exc}"}
     return {**result.summary, "checkpoint": checkpoint}

@@ -127,3 +127,29 @@ def test_truncated_and_not_an_npz(tmp_path):
     text = tmp_path / "text.npz"
     text.write_text("hello")
     _error(text, "not a readable npz")
+
+
+def test_complex_grid_follows_the_official_index_formula():
+    """MPI3D-complex (460,800 images): index = color*115200 + shape*28800 + size*14400 + height*4800 + bg*1600
+    + h*40 + v (rr-learning/disentanglement_dataset's README), for every 7th image."""
+    assert mpi3d.full_grid_sizes(460_800) == mpi3d.COMPLEX_FACTOR_SIZES == (4, 4, 2, 3, 3, 40, 40)
+    assert mpi3d.full_grid_sizes(FULL_GRID) == FACTOR_SIZES and mpi3d.full_grid_sizes(N) is None
+    grid = grid_factors(mpi3d.COMPLEX_FACTOR_SIZES)[::7]
+    weights = np.array([115200, 28800, 14400, 4800, 1600, 40, 1])
+    np.testing.assert_array_equal(grid @ weights, np.arange(0, 460_800, 7))
+
+
+def test_a_complex_grid_file_without_factors_gets_the_complex_grid(tmp_path, monkeypatch):
+    sizes = (2, 2, 1, 1, 3, 2, 2)  # a miniature of the complex grid, told apart from the toy one by its size
+    monkeypatch.setattr(mpi3d, "COMPLEX_FACTOR_SIZES", sizes)
+    monkeypatch.setattr(mpi3d, "COMPLEX_GRID", math.prod(sizes))
+    src = open_mpi3d(_write(tmp_path / "real3d_complicated_shapes_ordered.npz", images=_images(math.prod(sizes))))
+    assert src.factor_sizes == sizes and src.factor_names == FACTOR_NAMES
+    np.testing.assert_array_equal(src.factors, grid_factors(sizes))
+
+
+def test_the_complex_file_is_found_in_data_dir(tmp_path):
+    from latentnav.data.files import resolve_file
+
+    path = _write(tmp_path / "real3d_complicated_shapes_ordered.npz", images=_images(4))
+    assert resolve_file("mpi3d", tmp_path) == path

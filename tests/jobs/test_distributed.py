@@ -120,3 +120,28 @@ def test_store_behind_file_url_on_the_cluster(digits_ckpt, tmp_path, cli):
     cli(*_argv(digits_ckpt), "--out", local)
     _same(tmp_path / "remote.zarr", local)
     shutil.rmtree(local)
+
+
+def test_sweep_sample_traverses_the_same_subset_as_traverse(digits_ckpt, tmp_path, cli):
+    import pytest
+
+    from latentnav.errors import ParameterError
+    from latentnav.jobs.sweep import SweepOptions, run_sweep
+    from latentnav.store import open_store
+
+    folder = tmp_path / "ckpts"
+    folder.mkdir()
+    shutil.copy(digits_ckpt, folder / "ae.pth")
+    options = SweepOptions(dataset="digits", sample=5, seed=3, probe="xgboost")
+    result = run_sweep(f"{folder}/*.pth", tmp_path / "sweep", options, sequential=True)
+    assert [r["name"] for r in result.rows] == ["ae"] and not result.failures
+    assert cli("traverse", "--checkpoint", digits_ckpt, "--dataset", "digits", "--sample", 5, "--seed", 3,
+               "--out", tmp_path / "alone.zarr")[0] == 0
+    swept = open_store(tmp_path / "sweep" / "ae" / "run.zarr").read("input")
+    assert len(swept) == 5 and not np.array_equal(swept, np.arange(5))
+    np.testing.assert_array_equal(swept, open_store(tmp_path / "alone.zarr").read("input"))
+    with pytest.raises(ParameterError, match="exclude each other"):
+        SweepOptions(dataset="digits", limit=4, sample=5)
+    code, _, err = cli("sweep", "--checkpoints", f"{folder}/*.pth", "--dataset", "digits", "--sample", 0,
+                       "--out", tmp_path / "s")
+    assert_one_error_line(code, err, "--sample must be a whole number >= 1")

@@ -217,3 +217,56 @@ def test_a_dataset_that_cannot_be_loaded_again_is_a_note(tmp_path):
     roles = report_factor_roles(open_store(path))
     assert "cannot be loaded again" in roles["note"]
     assert run_report(path, tmp_path / "rep", factors=False).json.is_file()
+
+
+USER_MLP = '''
+import torch
+from torch import nn
+
+
+class UserMLP(nn.Module):
+    def __init__(self, latent=3):
+        super().__init__()
+        self.enc = nn.Linear(784, latent)
+        self.dec = nn.Linear(latent, 784)
+
+    def encode(self, x):
+        return self.enc(x.reshape(len(x), -1)), None  # (mu, logvar)
+
+    def decode(self, z):
+        return {"x_hat": torch.sigmoid(self.dec(z))}
+'''
+
+
+def test_report_flags_for_a_users_model_a_moved_checkpoint_and_no_factors(cli, tmp_path):
+    """`report --model-class/--model-kwargs/--checkpoint/--no-factors`: factor roles of a user's model's store."""
+    from latentnav.models.checkpoint import import_model_class
+
+    (tmp_path / "user.py").write_text(USER_MLP)
+    spec = f"{tmp_path / 'user.py'}:UserMLP"
+    torch.manual_seed(0)
+    ckpt = tmp_path / "user.pt"
+    torch.save({"model_state_dict": import_model_class(spec)(latent=3).state_dict()}, ckpt)
+    store = tmp_path / "run.zarr"
+    model = ("--model-class", spec, "--model-kwargs", '{"latent": 3}')
+    code, _, err = cli("traverse", "--checkpoint", ckpt, *model, "--dataset", "shapes", "--limit", 4,
+                       "--steps", 4, "--out", store)
+    assert code == 0, err
+
+    def report(name, *flags):
+        code, _, err = cli("report", "--store", store, "--out", tmp_path / name, *flags)
+        assert code == 0, err
+        data = json.loads((tmp_path / name / "report.json").read_text())
+        return data["factor_roles"], [d["factor"] for d in data["dimensions"]]
+
+    roles, factors = report("plain")
+    assert "pass it (--model-class" in roles["note"] and factors == [None] * 3
+    roles, named = report("named", *model)
+    assert roles["note"] is None and roles["factor_names"] == ["shape", "scale", "rotation", "x", "y"]
+    assert any(f["name"] is not None for f in named)
+    assert report("none", *model, "--no-factors") == (None, [None] * 3)
+    moved = tmp_path / "moved" / "user.pt"
+    moved.parent.mkdir()
+    ckpt.rename(moved)
+    assert "cannot be loaded again" in report("gone", *model)[0]["note"]
+    assert report("moved", *model, "--checkpoint", moved)[1] == named
