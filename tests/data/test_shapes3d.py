@@ -78,8 +78,8 @@ def test_float_noise_does_not_split_a_class(tmp_path):
     np.testing.assert_array_equal(src.factors, _arrays()[2])
 
 
-def test_read_asks_h5py_only_for_the_requested_rows(official, monkeypatch):
-    src = open_shapes3d(official)
+def test_read_asks_h5py_only_for_the_chunks_of_the_requested_rows(official, monkeypatch):
+    src = open_shapes3d(official)  # one image per storage chunk
     selections = []
     getitem = h5py.Dataset.__getitem__
 
@@ -88,11 +88,23 @@ def test_read_asks_h5py_only_for_the_requested_rows(official, monkeypatch):
         return getitem(self, selection, *args, **kwargs)
 
     monkeypatch.setattr(h5py.Dataset, "__getitem__", spy)
-    out = src.read([200, 3, 200])
-    assert _decode(out).tolist() == [200, 3, 200]
-    assert len(selections) == 1
-    name, selection = selections[0]
-    assert name == "/images" and np.asarray(selection).tolist() == [3, 200]
+    out = src.read([200, 3, 200, 4])
+    assert _decode(out).tolist() == [200, 3, 200, 4]
+    assert selections == [("/images", slice(3, 5)), ("/images", slice(200, 201))]  # consecutive chunks: one slice
+
+
+@pytest.mark.parametrize("chunks", [(8, 64, 64, 3), (5, 64, 64, 3), None])
+def test_random_reads_equal_the_images_whatever_the_chunking(tmp_path, chunks):
+    images = _arrays()[0]
+    options = {"chunks": chunks, "compression": "gzip"} if chunks else {}
+    path = tmp_path / FILENAME
+    with h5py.File(path, "w") as f:
+        f.create_dataset("images", data=images, **options)
+        f.create_dataset("labels", data=_arrays()[1])
+    src = open_shapes3d(path)
+    rng = np.random.default_rng(0)
+    for idx in (rng.integers(0, N, 50), np.arange(N)[::-1], [N - 1], rng.integers(0, 9, 30)):
+        np.testing.assert_array_equal(_decode(src.read(idx)), idx)
 
 
 def _error(path, *fragments):
