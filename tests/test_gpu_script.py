@@ -12,23 +12,26 @@ from benchmarks.gpu_check import ROOT, collected, junit_results, verdict
 SCRIPT = ROOT / "benchmarks" / "gpu_check.py"
 
 
-def _needs_cuda(node: ast.AST) -> bool:
-    """A ``skipif(not torch.cuda.is_available(), ...)`` decorator or ``pytest.mark.cuda``."""
-    text = ast.unparse(node)
-    return "not torch.cuda.is_available()" in text or text.endswith("mark.cuda")
+def _skips_without_cuda(node: ast.AST) -> bool:
+    return "not torch.cuda.is_available()" in ast.unparse(node)
 
 
-def cuda_tests_by_source() -> set[str]:
-    """``path::function`` of every test that needs CUDA, found independently of pytest, by reading the sources."""
+def _cuda_marker(node: ast.AST) -> bool:
+    return ast.unparse(node).endswith("mark.cuda")
+
+
+def cuda_tests_by_source(check=_skips_without_cuda) -> set[str]:
+    """``path::function`` of every test with a ``check``-ed decorator (default: skipped without CUDA), found
+    independently of pytest, by reading the sources (a module's ``pytestmark`` counts for each of its tests)."""
     found = set()
     for path in [*(ROOT / "tests").rglob("test_*.py"), *(ROOT / "benchmarks").glob("test_*.py")]:
         tree = ast.parse(path.read_text())
         module_mark = any(isinstance(n, ast.Assign) and any(getattr(t, "id", "") == "pytestmark" for t in n.targets)
-                          and any(_needs_cuda(e) for e in ast.walk(n.value) if isinstance(e, ast.expr))
+                          and any(check(e) for e in ast.walk(n.value) if isinstance(e, ast.expr))
                           for n in tree.body)
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                if module_mark or any(_needs_cuda(d) for d in node.decorator_list):
+                if module_mark or any(check(d) for d in node.decorator_list):
                     found.add(f"{path.relative_to(ROOT).as_posix()}::{node.name}")
     return found
 
@@ -52,9 +55,8 @@ def test_collect_only_selects_exactly_the_cuda_tests_and_gpu_benchmarks():
     # the required paths: device uint8, real out-of-memory halving, xgboost on CUDA
     for name in ("uint8", "out_of_memory", "xgboost"):
         assert any(name in i and "cuda" in i for i in ids), name
-    extra = functions - expected  # selected by name only: "cuda" in the name and not GPU-only
-    assert extra == {"tests/cli/test_cli_train.py::test_cuda_without_gpu_is_a_clear_error"}
-    assert not any("test_gpu_script" in i for i in ids)
+    assert functions == expected  # the marker selects, not a name
+    assert cuda_tests_by_source(_cuda_marker) == expected  # every GPU-only test is marked, every marked one skips
 
 
 def test_runs_on_a_machine_without_gpu_and_writes_a_summary(tmp_path):
@@ -65,7 +67,6 @@ def test_runs_on_a_machine_without_gpu_and_writes_a_summary(tmp_path):
     tests, benchmarks = summary["steps"]
     assert tests["name"] == "cuda_tests" and benchmarks["name"] == "gpu_benchmarks"
     outcomes = {r["test"].split("::")[-1].split("[")[0]: r["outcome"] for r in tests["results"]}
-    assert outcomes.pop("test_cuda_without_gpu_is_a_clear_error") == "passed"
     assert len(outcomes) >= 7 and set(outcomes.values()) == {"skipped"}
     assert {r["outcome"] for r in benchmarks["results"]} == {"skipped"} and len(benchmarks["results"]) == 3
     text = (tmp_path / "check" / "summary.md").read_text()
@@ -83,14 +84,14 @@ def test_verdict_fails_on_failures_timeouts_and_skips_where_a_gpu_is():
     gpu = {"cuda": True, "xgboost": "3.2.0", "xgboost_cuda": True}
     problems = verdict(gpu, [ok])
     assert problems == ["b skipped on a machine with a GPU: needs a CUDA GPU"]
-    allowed = _step(("c", "skipped", "this case needs a machine without a GPU"))
-    assert verdict(gpu, [allowed]) == []
+    passed = _step(("c", "passed", ""))
+    assert verdict(gpu, [passed]) == []
     assert verdict(gpu, [_step(("d", "failed", "AssertionError"), code=1)]) == [
         "cuda_tests: pytest exited 1", "d failed: AssertionError"]
     assert verdict(gpu, [_step(code=-9)]) == ["cuda_tests: ran past the time budget"]
     assert verdict(gpu, [_step(code=5)]) == []  # nothing collected in a step is not a failure
     # a CPU-only xgboost build (xgboost-cpu) silently fits "cuda" probes on the CPU: the check says so
-    assert verdict({**gpu, "xgboost_cuda": False}, [allowed]) == [
+    assert verdict({**gpu, "xgboost_cuda": False}, [passed]) == [
         "xgboost 3.2.0 is built without CUDA: its CUDA probes fall back to the CPU"]
 
 

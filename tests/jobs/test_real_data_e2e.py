@@ -18,6 +18,7 @@ from conftest import assert_one_error_line
 from dataset_files import (DSPRITES_NAME, DSPRITES_SIZES, SHAPES3D_SIZES, dsprites_arrays, shapes3d_arrays,
                            write_dsprites, write_npz, write_shapes3d)
 from latentnav.models.checkpoint import import_model_class
+from user_models import write_user_models
 
 N_SHAPES3D = int(np.prod(SHAPES3D_SIZES))
 TINY = ("--epochs", 1, "--batch-size", 32, "--limit", 32)  # one batch of the train split
@@ -128,40 +129,6 @@ def test_npz_file_end_to_end(cli, files, tmp_path):
     assert 0 <= metrics["metrics"]["mig"] <= 1
 
 
-USER_MODEL = '''
-from typing import Dict, Tuple
-
-import torch
-from torch import nn
-
-
-class UserConvVAE(nn.Module):
-    """A user's small conv VAE: encode gives (mu, logvar), decode a dict; constructor arguments; scriptable."""
-
-    def __init__(self, latent: int = 4, channels: int = 1):
-        super().__init__()
-        self.enc = nn.Sequential(nn.Conv2d(channels, 8, 4, 2, 1), nn.ReLU(), nn.Conv2d(8, 8, 4, 2, 1), nn.ReLU(),
-                                 nn.Flatten())
-        self.mu = nn.Linear(8 * 16 * 16, latent)
-        self.logvar = nn.Linear(8 * 16 * 16, latent)
-        self.dec_fc = nn.Linear(latent, 8 * 16 * 16)
-        self.dec = nn.Sequential(nn.ConvTranspose2d(8, 8, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(8, channels, 4, 2, 1))
-
-    @torch.jit.export
-    def encode(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        h = self.enc(x)
-        return self.mu(h), self.logvar(h)
-
-    @torch.jit.export
-    def decode(self, z: torch.Tensor) -> Dict[str, torch.Tensor]:
-        h = self.dec_fc(z).reshape(z.shape[0], 8, 16, 16)
-        return {"recon_x": torch.sigmoid(self.dec(h))}
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decode(self.encode(x)[0])["recon_x"]
-'''
-
-
 def _save_state_dict(model, path):
     torch.save({"model_state_dict": model.state_dict(), "epoch": 5}, path)
 
@@ -196,8 +163,7 @@ def _article_loop(model, x, values, dims):
 @pytest.mark.parametrize("save, suffix", [(_save_state_dict, "pt"), (_save_torchscript, "pt"),
                                           (_save_safetensors, "safetensors")])
 def test_users_conv_vae_traverses_to_the_one_at_a_time_loop(cli, files, tmp_path, save, suffix):
-    (tmp_path / "file.py").write_text(USER_MODEL)
-    spec = f"{tmp_path / 'file.py'}:UserConvVAE"
+    spec = f"{write_user_models(tmp_path)}:UserConvVAE"
     torch.manual_seed(0)
     model = import_model_class(spec)(latent=4, channels=3).eval()
     with torch.no_grad():

@@ -112,6 +112,7 @@ def test_compute_dci_label_and_onehot_on_known_codes():
     assert 0.0 <= lo <= hi <= 1.0
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_xgboost_probe_runs_on_cuda():
     Z, y = _data()

@@ -10,54 +10,12 @@ from torch import nn
 from latentnav import LatentnavError, load_checkpoint
 from latentnav.models import ConvAE
 from latentnav.models.checkpoint import import_model_class
-
-USER_MODEL = '''
-from typing import Dict, Tuple
-
-import torch
-from torch import nn
-
-
-class UserConvVAE(nn.Module):
-    """A user's small conv VAE: encode gives (mu, logvar), decode a dict; scriptable."""
-
-    def __init__(self, latent: int = 4, channels: int = 1):
-        super().__init__()
-        self.enc = nn.Sequential(nn.Conv2d(channels, 8, 4, 2, 1), nn.ReLU(), nn.Conv2d(8, 8, 4, 2, 1), nn.ReLU(),
-                                 nn.Flatten())
-        self.mu = nn.Linear(8 * 16 * 16, latent)
-        self.logvar = nn.Linear(8 * 16 * 16, latent)
-        self.dec_fc = nn.Linear(latent, 8 * 16 * 16)
-        self.bn = nn.BatchNorm2d(8)  # its num_batches_tracked buffer is int64
-        self.dec = nn.Sequential(nn.ConvTranspose2d(8, 8, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(8, channels, 4, 2, 1))
-
-    @torch.jit.export
-    def encode(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        h = self.enc(x)
-        return self.mu(h), self.logvar(h)
-
-    @torch.jit.export
-    def decode(self, z: torch.Tensor) -> Dict[str, torch.Tensor]:
-        h = self.dec_fc(z).reshape(z.shape[0], 8, 16, 16)
-        return {"recon_x": torch.sigmoid(self.dec(self.bn(h)))}
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decode(self.encode(x)[0])["recon_x"]
-
-
-class UserMLP(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.encoder = nn.Linear(784, 3)
-        self.decoder = nn.Sequential(nn.Linear(3, 784), nn.Sigmoid())
-'''
-
+from user_models import write_user_models
 
 @pytest.fixture
 def user(tmp_path):
     """(model_class spec, a trained-looking UserConvVAE in eval mode) from a temporary file.py."""
-    (tmp_path / "file.py").write_text(USER_MODEL)
-    spec = f"{tmp_path / 'file.py'}:UserConvVAE"
+    spec = f"{write_user_models(tmp_path)}:UserConvVAE"
     torch.manual_seed(0)
     model = import_model_class(spec)(latent=4)
     with torch.no_grad():
@@ -146,8 +104,7 @@ def test_lightning_state_dict_with_model_prefix(tmp_path, user):
 
 
 def test_input_shape_falls_back_to_flat_and_reports_one_error(tmp_path, user):
-    (tmp_path / "mlp.py").write_text(USER_MODEL)
-    mlp_spec = f"{tmp_path / 'mlp.py'}:UserMLP"
+    mlp_spec = f"{write_user_models(tmp_path, 'mlp.py')}:UserMLP"
     torch.save(import_model_class(mlp_spec)().state_dict(), tmp_path / "mlp.pth")
     loaded = load_checkpoint(tmp_path / "mlp.pth", model_class=mlp_spec, input_shape=(1, 28, 28))
     assert loaded.input_shape == (784,) and loaded.latent_dim == 3

@@ -17,6 +17,7 @@ from latentnav.models.loaded import LoadedModel
 from latentnav.report.markdown import factor_markdown
 from latentnav.store import open_store
 from toy_models import toy_dataset, toy_loaded_model
+from user_models import write_user_models
 
 SIZE = 28
 CENTRE = 14.0
@@ -219,31 +220,11 @@ def test_a_dataset_that_cannot_be_loaded_again_is_a_note(tmp_path):
     assert run_report(path, tmp_path / "rep", factors=False).json.is_file()
 
 
-USER_MLP = '''
-import torch
-from torch import nn
-
-
-class UserMLP(nn.Module):
-    def __init__(self, latent=3):
-        super().__init__()
-        self.enc = nn.Linear(784, latent)
-        self.dec = nn.Linear(latent, 784)
-
-    def encode(self, x):
-        return self.enc(x.reshape(len(x), -1)), None  # (mu, logvar)
-
-    def decode(self, z):
-        return {"x_hat": torch.sigmoid(self.dec(z))}
-'''
-
-
 def test_report_flags_for_a_users_model_a_moved_checkpoint_and_no_factors(cli, tmp_path):
     """`report --model-class/--model-kwargs/--checkpoint/--no-factors`: factor roles of a user's model's store."""
     from latentnav.models.checkpoint import import_model_class
 
-    (tmp_path / "user.py").write_text(USER_MLP)
-    spec = f"{tmp_path / 'user.py'}:UserMLP"
+    spec = f"{write_user_models(tmp_path)}:UserVAEMLP"
     torch.manual_seed(0)
     ckpt = tmp_path / "user.pt"
     torch.save({"model_state_dict": import_model_class(spec)(latent=3).state_dict()}, ckpt)

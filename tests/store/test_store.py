@@ -141,6 +141,7 @@ def test_partial_files_of_a_killed_writer_are_removed_on_resume(digits_ckpt, tmp
     shutil.rmtree(path)
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_run_matches_cpu_run(digits_ckpt, tmp_path):
     run_traverse(digits_ckpt, "digits", tmp_path / "cpu.zarr", TraverseConfig(limit=16), device="cpu", progress=False)

@@ -53,6 +53,7 @@ def test_other_errors_pass_through():
         compute_in_batches(broken, 4, 4)
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_plan_uses_free_memory():
     per = bytes_per_input(16, 10, 784, 1, 16)

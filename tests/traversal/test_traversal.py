@@ -108,6 +108,7 @@ def test_non_finite_decoder_output_names_the_inputs():
     assert info.value.rows == [3]
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_traversal_matches_cpu(model):
     z = torch.randn(6, 16)
