@@ -139,7 +139,8 @@ def report_factor_roles(store: RunStore, *, checkpoint: str | None = None, model
     path = checkpoint or attrs.get("checkpoint")
     kind = attrs.get("model_kind", "")
     if ":" in kind and model_class is None:
-        return {"note": f"the store was written by the model class {kind!r}; pass it (--model-class, with --checkpoint if the file moved) to name factors"}
+        return {"note": f"the store was written by the model class {kind!r}; pass it (--model-class, with "
+                        f"--checkpoint if the file moved) to name factors"}
     try:
         if path is None:
             raise LatentnavError("the store does not record its checkpoint")
