@@ -10,4 +10,4 @@ def fsspec_options(location, storage_options: dict | None) -> dict | None:
     """``storage_options`` for zarr; ``file://`` URLs get ``auto_mkdir`` (fsspec's local files need it)."""
     if str(location).startswith("file://"):
         return {"auto_mkdir": True, **(storage_options or {})}
-    return storage_options
+    return storage_options or None  # {} means none: zarr refuses any storage_options with a plain path

@@ -112,6 +112,9 @@ def begin_creation(location, storage_options: dict | None, overwrite: bool) -> N
     except OSError as exc:
         raise LatentnavError(f"cannot create store {location} ({exc.strerror or _first(exc)}); free space or "
                              f"choose another --out, then re-run") from None
+    except (ValueError, NotImplementedError) as exc:  # fsspec's read-only filesystems (data:, http:, zip:, ...)
+        raise LatentnavError(f"cannot create store {location}: its filesystem cannot be written ({_first(exc)}); "
+                             f"choose a local path or a writable URL as --out") from None
 
 
 def finish_creation(location, storage_options: dict | None) -> None:

@@ -67,7 +67,15 @@ OPTION_VALUES = {
                 "--n-train": INTS, "--n-test": INTS, "--seed": INTS, "--probe": st.sampled_from(["xgboost", "x"])},
     "figures": {"--inputs": INT_LISTS, "--dim": INTS, "--title": TEXT},
     "report": {"--inputs": INT_LISTS, "--no-effect": FLOATS, "--min-confidence": FLOATS, "--slant": FLOATS,
-               "--thickness": FLOATS},
+               "--thickness": FLOATS, "--device": st.sampled_from(["cpu", "auto", "cuda", "tpu", ""]),
+               "--model-kwargs": st.sampled_from(['{"a": 1}', "[]", "{", "null"]),
+               "--model-class": st.sampled_from(["nomod:X", ":", "os:path", "/nope.py:X"]),
+               "--checkpoint": st.sampled_from(["/nope.pth", "", "-"]), "--data-dir": TEXT},
+    "sweep": {"--limit": INTS, "--sample": INTS, "--seed": INTS, "--inputs": INT_LISTS,
+              "--factors": st.sampled_from(["label", "onehot,label", "x", "", ","]),
+              "--metrics": st.sampled_from(["mig", "hsic", "", ","]), "--probe": st.sampled_from(["xgboost", "x"]),
+              "--split": st.sampled_from(["test", "bogus", ""]), "--workers": st.sampled_from(["-1", "0", *HUGE]),
+              "--scheduler": st.sampled_from(["udp://x", "", "tcp://"])},
     "train": {"--dataset": st.sampled_from(["digits", "cifar", "", "npz:/nope.npz"]), "--model": st.sampled_from(["ae", "gan", ""]),
               "--latent-dim": INTS, "--batch-size": INTS, "--lr": FLOATS, "--beta": FLOATS, "--seed": INTS,
               "--device": st.sampled_from(["cpu", "cuda", "x"])},
@@ -171,6 +179,21 @@ def test_fuzz_store_commands(cli, digits_ckpt, fuzz_store, data):
             argv = ["train", "--epochs", data.draw(BAD_EPOCHS), "--out", str(tmp / "m.pth"),
                     *_options(data, "train", tmp)]
         _check(cli, argv, protected, tmp)
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_sweep_options(cli, digits_ckpt, data):
+    """Hostile sweep options against a glob with no checkpoint: validated before the sweep looks for work."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        argv = ["sweep", "--checkpoints", f"{tmp}/none/*.pth", "--dataset", "digits", "--out", str(tmp / "sweep")]
+        options = _options(data, "sweep", tmp)
+        chosen = [o for o in ("--limit", "--sample", "--inputs") if o in options]
+        for extra in chosen[1:]:  # argparse refuses two of them with its own (tested) line; keep one
+            at = options.index(extra)
+            options = options[:at] + options[at + 2:]
+        _check(cli, argv + options, [digits_ckpt, digits_ckpt.with_suffix(".json")], tmp)
 
 
 def _hostile_stores(tmp: Path) -> list[str]:

@@ -87,6 +87,8 @@ CASES = {  # id: (argv with @name = fixture file and %name = a fresh path, fragm
                                              ["--storage-options", "URL"]),
     "--out foo://bar/run.zarr": ((*TRAVERSE, "--limit", "2", "--out", "foo://bar/run.zarr"),
                                  ["unknown URL scheme 'foo'"]),
+    "--out on a read-only filesystem (data:)": ((*TRAVERSE, "--limit", "1", "--out", "data:,abc"),
+                                                ["cannot create store data:,abc", "cannot be written"]),
     "dci --n-test 100000": (("dci", "--checkpoint", "@ckpt", "--dataset", "digits", "--n-test", "100000"),
                             ["--n-test 100000"]),
     "dci --factors onehot --n-train 5": (("dci", "--checkpoint", "@ckpt", "--dataset", "digits", "--factors", "onehot",
@@ -251,3 +253,16 @@ def test_a_sidecar_naming_a_model_class_never_imports_it(cli, hostile, tmp_path,
         code, _, err = cli("traverse", "--checkpoint", ckpt, *SMALL, "--out", tmp_path / "r.zarr")
         assert_one_error_line(code, err, "sidecar")
     assert not marker.exists() and "evilmod" not in sys.modules
+
+
+def test_a_path_with_undecodable_bytes_is_printed_escaped(cli, tmp_path):
+    """A lone surrogate (a file name's undecodable byte) in an error line is escaped, not an UnicodeEncodeError."""
+    odd = str(tmp_path / "\udcff")
+    code, _, err = cli("compare", odd, "--out", tmp_path / "cmp")
+    assert_one_error_line(code, err, "no report.json at", "\\udcff")
+
+
+def test_empty_storage_options_with_a_local_out_are_no_options(cli, hostile, tmp_path):
+    code, _, err = cli(*[a.replace("@ckpt", str(hostile["ckpt"])) for a in TRAVERSE], "--limit", "1", "--steps", "2",
+                       "--storage-options", "{}", "--out", tmp_path / "r.zarr")
+    assert code == 0, err

@@ -25,7 +25,7 @@ def _train(args) -> None:
                          limit=args.limit, sample=args.sample, **overrides)
     result = run_train(config, args.out, device=args.device, data_dir=args.data_dir, download=args.download,
                        overwrite=args.overwrite)
-    print(training_summary(result))
+    _print(training_summary(result))
 
 
 def _traverse(args) -> None:
@@ -51,8 +51,8 @@ def _traverse(args) -> None:
                           storage_options=args.storage_options,
                           scheduler=args.scheduler, workers=args.workers, sample=args.sample, seed=args.seed)
     for line in result.warnings:
-        print(f"latentnav: warning: {line}", file=sys.stderr)
-    print(traverse_summary(result))
+        _print(f"latentnav: warning: {line}", file=sys.stderr)
+    _print(traverse_summary(result))
 
 
 def _figures(args) -> None:
@@ -62,7 +62,7 @@ def _figures(args) -> None:
     result = run_figures(args.store, args.out, inputs=list(args.inputs) if args.inputs else None, dim=args.dim,
                          title=args.title or ARTICLE_GRID_TITLE, overwrite=args.overwrite)
     for path in result.files:
-        print(path)
+        _print(path)
 
 
 def _dci(args) -> None:
@@ -77,11 +77,11 @@ def _dci(args) -> None:
                      model_class=args.model_class, model_kwargs=args.model_kwargs, limit=args.limit,
                      sample=args.sample)
     for line in result.warnings:
-        print(f"latentnav: warning: {line}", file=sys.stderr)
-    print(dci_report(result))
+        _print(f"latentnav: warning: {line}", file=sys.stderr)
+    _print(dci_report(result))
     for label, path in (("json", args.json), ("hinton diagram", args.plot)):
         if path:
-            print(f"{label}: {path}")
+            _print(f"{label}: {path}")
 
 
 def _metrics(args) -> None:
@@ -93,10 +93,10 @@ def _metrics(args) -> None:
                          model_class=args.model_class, model_kwargs=args.model_kwargs,
                          workers=args.workers, limit=args.limit, sample=args.sample)
     for line in result.warnings:
-        print(f"latentnav: warning: {line}", file=sys.stderr)
-    print(metrics_table(result))
+        _print(f"latentnav: warning: {line}", file=sys.stderr)
+    _print(metrics_table(result))
     if args.json:
-        print(f"json: {args.json}")
+        _print(f"json: {args.json}")
 
 
 def _effects(args) -> None:
@@ -104,7 +104,7 @@ def _effects(args) -> None:
 
     result = run_effects(args.store, checkpoint=args.checkpoint, model_class=args.model_class,
                          model_kwargs=args.model_kwargs, device=args.device)
-    print(f"effects: {result.chunks_computed} of {result.chunks_total} chunks computed in {result.seconds:.2f} s "
+    _print(f"effects: {result.chunks_computed} of {result.chunks_total} chunks computed in {result.seconds:.2f} s "
           f"(the rest were done); store {result.store}")
 
 
@@ -122,8 +122,8 @@ def _report(args) -> None:
                         overwrite=args.overwrite)
     warning = (json.loads(result.json.read_text()).get("range") or {}).get("warning")
     if warning:
-        print(f"latentnav: warning: {warning}", file=sys.stderr)
-    print(f"report: {result.markdown}\njson: {result.json}\nfigures: {len(result.figures)} in {result.markdown.parent / 'figures'}")
+        _print(f"latentnav: warning: {warning}", file=sys.stderr)
+    _print(f"report: {result.markdown}\njson: {result.json}\nfigures: {len(result.figures)} in {result.markdown.parent / 'figures'}")
 
 
 def _verify(args) -> None:
@@ -132,10 +132,10 @@ def _verify(args) -> None:
     store = open_store(args.store, "r+")
     damage = store.verify(full=True)
     if damage.clean:
-        print(f"verify: {store.n_chunks} chunks, all finished chunks read back intact (every array, checksums)")
+        _print(f"verify: {store.n_chunks} chunks, all finished chunks read back intact (every array, checksums)")
         return
     arrays = "; ".join(f"{name} {chunks}" for name, chunks in damage.arrays.items())
-    print(f"verify: damaged or missing chunks ({arrays}) cleared: images {damage.images}, effects {damage.effects}; "
+    _print(f"verify: damaged or missing chunks ({arrays}) cleared: images {damage.images}, effects {damage.effects}; "
           f"re-run the traverse command (or `latentnav effects --store {args.store}`) to recompute only those")
 
 
@@ -147,23 +147,23 @@ def _sweep(args) -> None:
                            data_dir=args.data_dir, metrics=tuple(args.metrics))
     result = run_sweep(args.checkpoints, args.out, options, scheduler=args.scheduler, workers=args.workers,
                        overwrite=args.overwrite)
-    print(f"sweep: {len(result.rows)} runs finished ({len(result.skipped)} already done), {len(result.failures)} failed, "
+    _print(f"sweep: {len(result.rows)} runs finished ({len(result.skipped)} already done), {len(result.failures)} failed, "
           f"{result.seconds:.1f} s; summary {result.summary}")
     for failure in result.failures:
-        print(f"latentnav: warning: {failure['name']} failed: {failure['error']}", file=sys.stderr)
+        _print(f"latentnav: warning: {failure['name']} failed: {failure['error']}", file=sys.stderr)
 
 
 def _compare(args) -> None:
     from latentnav.jobs.compare import run_compare
 
-    print(f"comparison: {run_compare(args.reports, args.out, overwrite=args.overwrite)}")
+    _print(f"comparison: {run_compare(args.reports, args.out, overwrite=args.overwrite)}")
 
 
 def _demo(args) -> None:
     from latentnav.jobs.study import run_demo
 
     result = run_demo(args.out, dataset=args.dataset, data_dir=args.data_dir, download=args.download)
-    print(demo_summary(result))
+    _print(demo_summary(result))
 
 
 HANDLERS = {
@@ -183,6 +183,13 @@ def _warnings_unless_error():
         warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
 
 
+def _print(text: str, file=None) -> None:
+    """``print`` that escapes what the stream cannot encode (a path with undecodable bytes) instead of raising."""
+    stream = file or sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    print(str(text).encode(encoding, "backslashreplace").decode(encoding), file=stream)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
     try:
@@ -192,17 +199,17 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
     except ParameterError as exc:
-        print(f"latentnav: error: {exc.for_cli(FLAGS)}", file=sys.stderr)
+        _print(f"latentnav: error: {exc.for_cli(FLAGS)}", file=sys.stderr)
         return 2
     except LatentnavError as exc:
-        print(f"latentnav: error: {exc}", file=sys.stderr)
+        _print(f"latentnav: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a path the user gave that cannot be read or written
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"latentnav: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        _print(f"latentnav: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("latentnav: interrupted; re-run the same command to resume", file=sys.stderr)
+        _print("latentnav: interrupted; re-run the same command to resume", file=sys.stderr)
         return 130
     return 0
 

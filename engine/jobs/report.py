@@ -10,6 +10,7 @@ from latentnav.report.figures import ARTICLE_GRID_TITLE, grid_figure, hinton_fig
 from latentnav.jobs.outputs import claim_outputs, prepare_output_dir
 from latentnav.report.markdown import first_last_classes, load_dci_json, report_data, report_markdown
 from latentnav.report.charts import effect_heatmap, role_shares_figure, transition_matrices
+from latentnav.devices import resolve_device
 from latentnav.effects.roles import ROLES, RoleThresholds
 from latentnav.errors import LatentnavError, ParameterError
 from latentnav.files import atomic_write_text, save_figure
@@ -107,6 +108,7 @@ def run_report(store_path: str | Path, out: str | Path, *, dci_json: list[str | 
     (``checkpoint`` where it moved, ``model_class``/``model_kwargs`` for a user's model, ``data_dir`` where the
     dataset file moved), on ``device``.
     """
+    resolve_device(device)  # an unknown device, or cuda without a GPU, is refused before any work
     store = open_store(store_path)
     if not store.done_flags().all():
         raise LatentnavError(f"store {store_path} is unfinished; re-run the traverse command to complete it")
