@@ -18,7 +18,7 @@ from conftest import assert_one_error_line
 from dataset_files import (DSPRITES_NAME, DSPRITES_SIZES, SHAPES3D_SIZES, dsprites_arrays, shapes3d_arrays,
                            write_dsprites, write_npz, write_shapes3d)
 from latentnav.models.checkpoint import import_model_class
-from user_models import write_user_models
+from user_model_sources import write_user_models
 
 N_SHAPES3D = int(np.prod(SHAPES3D_SIZES))
 TINY = ("--epochs", 1, "--batch-size", 32, "--limit", 32)  # one batch of the train split

@@ -10,7 +10,7 @@ from torch import nn
 from latentnav import LatentnavError, load_checkpoint
 from latentnav.models import ConvAE
 from latentnav.models.checkpoint import import_model_class
-from user_models import write_user_models
+from user_model_sources import write_user_models
 
 @pytest.fixture
 def user(tmp_path):

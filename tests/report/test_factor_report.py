@@ -17,7 +17,7 @@ from latentnav.models.loaded import LoadedModel
 from latentnav.report.markdown import factor_markdown
 from latentnav.store import open_store
 from toy_models import toy_dataset, toy_loaded_model
-from user_models import write_user_models
+from user_model_sources import write_user_models
 
 SIZE = 28
 CENTRE = 14.0
