@@ -82,13 +82,16 @@ def shapes3d_arrays():
     return _colour_images(classes, (0, 1, 2), 3, 4), labels, classes
 
 
-def write_shapes3d(path, images=None, labels=None, skip=()):
-    """The official 3dshapes.h5 at ``path`` (gzip-chunked images, as published)."""
+def write_shapes3d(path, images=None, labels=None, skip=(), chunk_rows=8):
+    """The official 3dshapes.h5 at ``path`` (gzip-chunked images, ``chunk_rows`` a chunk, as published).
+
+    ``images``/``labels`` default to :func:`shapes3d_arrays`; names in ``skip`` are left out.
+    """
     a_images, a_labels, _ = shapes3d_arrays()
     with h5py.File(path, "w") as f:
         if "images" not in skip:
             data = a_images if images is None else images
-            f.create_dataset("images", data=data, chunks=(8, *data.shape[1:]), compression="gzip")
+            f.create_dataset("images", data=data, chunks=(chunk_rows, *data.shape[1:]), compression="gzip")
         if "labels" not in skip:
             f.create_dataset("labels", data=a_labels if labels is None else labels)
     return path
@@ -131,3 +134,16 @@ def file_index_of(images: np.ndarray, binary: bool = False) -> np.ndarray:
         return (np.rint(images[:, 0, 0, :16]).astype(np.int64) << np.arange(16)).sum(axis=1)
     pixel = np.rint(images[:, :2, 0, 0] * 255).astype(np.int64)
     return pixel[:, 0] + 256 * pixel[:, 1]
+
+
+def write_dataset_folder(root, mpi3d=True):
+    """A --data-dir holding every official format (dSprites, 3dshapes, MPI3D subset) and ``colour.npz``.
+
+    Unpickling dSprites' ``metadata`` would create ``root / "unpickled.marker"``.
+    """
+    write_dsprites(root / DSPRITES_NAME, marker=root / "unpickled.marker")
+    write_shapes3d(root / "3dshapes.h5")
+    if mpi3d:
+        write_mpi3d(root / "mpi3d_toy.npz")
+    write_npz(root / "colour.npz")
+    return root

@@ -223,12 +223,18 @@ def test_a_damaged_store_gives_one_line_or_is_repaired(cli, hostile, tmp_path, d
 
 
 # ---------------------------------------------------------------- part 4: no code chosen by data
+def _importable_evil_module(folder, monkeypatch):
+    """``evilmod.py`` on the import path, which creates the returned marker file if anything imports it."""
+    marker = folder / "imported"
+    (folder / "evilmod.py").write_text(f"open({str(marker)!r}, 'w').close()\nclass X: pass\n")
+    monkeypatch.syspath_prepend(str(folder))
+    return marker
+
+
 def test_a_store_naming_a_model_class_never_imports_it(cli, hostile, tmp_path, monkeypatch):
     import zarr
 
-    marker = tmp_path / "imported"
-    (tmp_path / "evilmod.py").write_text(f"open({str(marker)!r}, 'w').close()\nclass X: pass\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
+    marker = _importable_evil_module(tmp_path, monkeypatch)
     store = tmp_path / "run.zarr"
     shutil.copytree(hostile["store"], store)
     group = zarr.open_group(str(store), mode="r+")
@@ -242,9 +248,7 @@ def test_a_store_naming_a_model_class_never_imports_it(cli, hostile, tmp_path, m
 
 
 def test_a_sidecar_naming_a_model_class_never_imports_it(cli, hostile, tmp_path, monkeypatch):
-    marker = tmp_path / "imported"
-    (tmp_path / "evilmod.py").write_text(f"open({str(marker)!r}, 'w').close()\nclass X: pass\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
+    marker = _importable_evil_module(tmp_path, monkeypatch)
     ckpt = tmp_path / "m.pth"
     shutil.copy(hostile["ckpt"], ckpt)
     side = json.loads(hostile["ckpt"].with_suffix(".json").read_text())

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from dataset_files import (DSPRITES_NAME, DSPRITES_SIZES, SHAPES3D_SIZES, dsprites_arrays, file_index_of,
-                           shapes3d_arrays, write_dsprites, write_mpi3d, write_npz, write_shapes3d)
+                           shapes3d_arrays, write_dataset_folder, write_mpi3d, write_shapes3d)
 from latentnav import LatentnavError, load_dataset
 from latentnav.data.datasets import load_again
 from latentnav.data.images import LazyImages
@@ -21,12 +21,7 @@ N_SHAPES3D = int(np.prod(SHAPES3D_SIZES))  # 96
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    root = tmp_path_factory.mktemp("files")
-    write_dsprites(root / DSPRITES_NAME, marker=root / "unpickled.marker")
-    write_shapes3d(root / "3dshapes.h5")
-    write_mpi3d(root / "mpi3d_toy.npz")
-    write_npz(root / "colour.npz")
-    return root
+    return write_dataset_folder(tmp_path_factory.mktemp("files"))
 
 
 def _reference_split(n, split):

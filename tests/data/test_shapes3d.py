@@ -4,6 +4,7 @@ import h5py
 import numpy as np
 import pytest
 
+from dataset_files import write_shapes3d
 from latentnav.data.shapes3d import FACTOR_NAMES, FILENAME, open_shapes3d
 from latentnav.data.source import ImageSource, index_of_factors
 from latentnav.errors import LatentnavError
@@ -26,14 +27,10 @@ def _arrays():
 
 
 def _write(path, images=None, labels=None, skip=()):
+    """This module's value lists as an official 3dshapes.h5, one image a chunk."""
     a_images, a_labels, _ = _arrays()
-    with h5py.File(path, "w") as f:
-        if "images" not in skip:
-            data = a_images if images is None else images
-            f.create_dataset("images", data=data, chunks=(1, *data.shape[1:]), compression="gzip")
-        if "labels" not in skip:
-            f.create_dataset("labels", data=a_labels if labels is None else labels)
-    return path
+    return write_shapes3d(path, a_images if images is None else images, a_labels if labels is None else labels,
+                          skip, chunk_rows=1)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from PIL import Image
 import latentnav
 from conftest import assert_one_error_line
 from dataset_files import (DSPRITES_NAME, DSPRITES_SIZES, SHAPES3D_SIZES, dsprites_arrays, shapes3d_arrays,
-                           write_dsprites, write_npz, write_shapes3d)
+                           write_dataset_folder)
 from latentnav.models.checkpoint import import_model_class
 from user_model_sources import write_user_models
 
@@ -26,11 +26,7 @@ TINY = ("--epochs", 1, "--batch-size", 32, "--limit", 32)  # one batch of the tr
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
-    root = tmp_path_factory.mktemp("real")
-    write_dsprites(root / DSPRITES_NAME, marker=root / "unpickled.marker")
-    write_shapes3d(root / "3dshapes.h5")
-    write_npz(root / "colour.npz")
-    return root
+    return write_dataset_folder(tmp_path_factory.mktemp("real"), mpi3d=False)
 
 
 def _colour_share(png) -> float:
